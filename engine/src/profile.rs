@@ -1,0 +1,896 @@
+//! The five kernel profiles as data: constants, enum layouts and which variant of each rule
+//! applies. Code elsewhere asks a profile field, never `if version == …`.
+//!
+//! Every value here was checked in that kernel's own tree; where a value depends on the
+//! kernel's configuration, it is a [`ConfigOpt`] with a documented default for that profile
+//! (the distribution kernel a reader of that era most likely ran).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One of the modelled kernels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ProfileId {
+    /// Linux 2.4.22, the kernel of Gorman's *Understanding the Linux Virtual Memory Manager*.
+    #[serde(rename = "2.4.22")]
+    V2_4_22,
+    /// Linux 2.6.11, the kernel of Bovet & Cesati's *Understanding the Linux Kernel*, 3rd ed.
+    #[serde(rename = "2.6.11")]
+    V2_6_11,
+    /// Linux 2.6.24, the kernel of Mauerer's *Professional Linux Kernel Architecture*.
+    #[serde(rename = "2.6.24")]
+    V2_6_24,
+    /// Linux 2.6.32, the long-term 2.6 that RHEL 6, Ubuntu 10.04 and Debian 6 shipped.
+    #[serde(rename = "2.6.32")]
+    V2_6_32,
+    /// Linux 6.1, Debian 12's kernel.
+    #[serde(rename = "6.1")]
+    V6_1,
+}
+
+impl ProfileId {
+    /// Every profile, oldest first.
+    pub const ALL: [ProfileId; 5] = [
+        ProfileId::V2_4_22,
+        ProfileId::V2_6_11,
+        ProfileId::V2_6_24,
+        ProfileId::V2_6_32,
+        ProfileId::V6_1,
+    ];
+
+    /// The version string, as used on the command line and in URLs.
+    pub fn name(self) -> &'static str {
+        self.profile().name
+    }
+
+    /// Looks a profile up by its version string.
+    pub fn parse(text: &str) -> Option<ProfileId> {
+        ProfileId::ALL.into_iter().find(|p| p.name() == text.trim())
+    }
+
+    /// The profile's data.
+    pub fn profile(self) -> &'static Profile {
+        match self {
+            ProfileId::V2_4_22 => &V2_4_22,
+            ProfileId::V2_6_11 => &V2_6_11,
+            ProfileId::V2_6_24 => &V2_6_24,
+            ProfileId::V2_6_32 => &V2_6_32,
+            ProfileId::V6_1 => &V6_1,
+        }
+    }
+}
+
+impl fmt::Display for ProfileId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A configuration option that changes the layout. The kernel's Kconfig name of each is given
+/// per profile by [`Profile::config_name`], since some were renamed between eras.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ConfigOpt {
+    /// A local APIC: one fixmap slot, `FIX_APIC_BASE`.
+    LocalApic,
+    /// I/O APICs: `MAX_IO_APICS` fixmap slots.
+    IoApic,
+    /// SGI Visual Workstation APICs: four slots.
+    VisWsApic,
+    /// The Pentium F00F workaround: the IDT's read-only alias slot. 2.4 spells it as the
+    /// absence of `X86_F00F_WORKS_OK`.
+    F00fBug,
+    /// The IBM Summit "cyclone" timer slot.
+    CycloneTimer,
+    /// ACPI's early table-mapping slots (`FIX_ACPI_BEGIN..END`, 4 pages), 2.4.22–2.6.24.
+    Acpi,
+    /// PCI Express memory-mapped configuration: `FIX_PCIE_MCFG`.
+    PciMmconfig,
+    /// Paravirtualisation's boot-map slot (`PARAVIRT` in 2.6, `PARAVIRT_XXL` in 6.1).
+    Paravirt,
+    /// Early FireWire DMA for remote debugging: `FIX_OHCI1394_BASE`.
+    Ohci1394DmaInit,
+    /// Intel TXT's `FIX_TBOOT_BASE`.
+    IntelTxt,
+    /// APEI GHES error-record slots, one for IRQ and one for NMI context.
+    AcpiApeiGhes,
+    /// Debug fences between the kmap_atomic types (doubles `KM_TYPE_NR`, plus one).
+    DebugHighmem,
+    /// 6.1's guard slot between every `kmap_local` slot (`KM_MAX_IDX` 16 → 33).
+    DebugKmapLocal,
+}
+
+impl ConfigOpt {
+    /// Every option, in a stable order.
+    pub const ALL: [ConfigOpt; 13] = [
+        ConfigOpt::LocalApic,
+        ConfigOpt::IoApic,
+        ConfigOpt::VisWsApic,
+        ConfigOpt::F00fBug,
+        ConfigOpt::CycloneTimer,
+        ConfigOpt::Acpi,
+        ConfigOpt::PciMmconfig,
+        ConfigOpt::Paravirt,
+        ConfigOpt::Ohci1394DmaInit,
+        ConfigOpt::IntelTxt,
+        ConfigOpt::AcpiApeiGhes,
+        ConfigOpt::DebugHighmem,
+        ConfigOpt::DebugKmapLocal,
+    ];
+}
+
+/// A kernel configuration: which [`ConfigOpt`]s are set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct KernelConfig(u32);
+
+impl KernelConfig {
+    /// A configuration with exactly these options set.
+    pub const fn with(opts: &[ConfigOpt]) -> KernelConfig {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < opts.len() {
+            bits |= 1 << opts[i] as u32;
+            i += 1;
+        }
+        KernelConfig(bits)
+    }
+
+    /// Whether an option is set.
+    pub fn has(self, opt: ConfigOpt) -> bool {
+        self.0 & (1 << opt as u32) != 0
+    }
+
+    /// The same configuration with one option set or cleared.
+    pub fn set(self, opt: ConfigOpt, on: bool) -> KernelConfig {
+        if on {
+            KernelConfig(self.0 | 1 << opt as u32)
+        } else {
+            KernelConfig(self.0 & !(1 << opt as u32))
+        }
+    }
+}
+
+/// How many fixmap slots an entry of `enum fixed_addresses` takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum FixLen {
+    /// One page.
+    One,
+    /// A fixed number of pages.
+    Pages(u32),
+    /// `MAX_IO_APICS` pages.
+    IoApics,
+    /// The per-CPU kmap_atomic / kmap_local slots: slots per CPU × `NR_CPUS`.
+    KmapSlots,
+}
+
+/// When an entry of `enum fixed_addresses` exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum FixCond {
+    /// Always.
+    Always,
+    /// With this configuration option.
+    Opt(ConfigOpt),
+    /// With `CONFIG_HIGHMEM`.
+    Highmem,
+}
+
+/// One entry (or range) of `enum fixed_addresses`, in index order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct FixEntry {
+    /// The enum name without its `FIX_` prefix (`KMAP_BEGIN`…).
+    pub name: &'static str,
+    /// Its length in slots.
+    pub len: FixLen,
+    /// When it exists.
+    pub cond: FixCond,
+}
+
+const fn fix(name: &'static str, len: FixLen, cond: FixCond) -> FixEntry {
+    FixEntry { name, len, cond }
+}
+
+/// Where the boot-time (early_ioremap) slots start after the permanent ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum BtmapAlign {
+    /// Right after the permanent slots (2.4.22 – 2.6.24).
+    None,
+    /// At the next multiple of 256, always moving up (2.6.32: keeps them in one page table).
+    Next256,
+    /// At the next multiple of `TOTAL_FIX_BTMAPS` only if they would otherwise straddle two
+    /// page tables (6.1).
+    NoPageTableCrossing,
+}
+
+/// The boot-time fixmap slots and what follows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct BootFixmap {
+    /// `NR_FIX_BTMAPS × FIX_BTMAPS_SLOTS`.
+    pub slots: u32,
+    /// Where they start.
+    pub align: BtmapAlign,
+    /// Entries after the boot slots (`WP_TEST`, `TBOOT_BASE`…).
+    pub tail: &'static [FixEntry],
+}
+
+/// How `PKMAP_BASE` is found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum PkmapBaseRule {
+    /// A constant (2.4.22: 0xFE000000).
+    Fixed(u32),
+    /// `(FIXADDR_BOOT_START − PAGE_SIZE × (LAST_PKMAP + 1)) & PMD_MASK` (2.6).
+    BelowBootFixmap,
+    /// `(LDT_BASE_ADDR − PAGE_SIZE) & PMD_MASK`, under the LDT remap and CPU entry area (6.1).
+    BelowLdtRemap,
+}
+
+/// How `MAXMEM`, the most RAM the direct map can hold, is found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum MaxmemRule {
+    /// `−PAGE_OFFSET − __VMALLOC_RESERVE`: 896 MiB by default, whatever the fixmap's size.
+    FromTopOfMemory,
+    /// `VMALLOC_END − PAGE_OFFSET − __VMALLOC_RESERVE`: lowmem shrinks as the fixmap grows
+    /// (2.6.28 onwards).
+    FromVmallocEnd,
+}
+
+/// How `VMALLOC_START` follows `high_memory`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum VmallocStartRule {
+    /// `(high_memory + 2 × VMALLOC_OFFSET − 1) & ~(VMALLOC_OFFSET − 1)`: a gap of 8 to 16 MiB.
+    RoundedUp,
+    /// `high_memory + VMALLOC_OFFSET`: exactly 8 MiB.
+    PlusOffset,
+}
+
+/// What the `vmalloc=` boot option does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum VmallocParam {
+    /// There is no such option (2.4.22).
+    Absent,
+    /// `__VMALLOC_RESERVE` = the size given (2.6.11, 2.6.24).
+    SetsReserve,
+    /// `__VMALLOC_RESERVE` = the size given + `VMALLOC_OFFSET` (2.6.32, 6.1).
+    SetsReservePlusOffset,
+}
+
+/// What `VMALLOC_END` is on a kernel built without `CONFIG_HIGHMEM`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum NoHighmemVmallocEnd {
+    /// `FIXADDR_START − 2 × PAGE_SIZE` (2.4, 2.6).
+    BelowFixmap,
+    /// `LDT_BASE_ADDR − 2 × PAGE_SIZE` (6.1).
+    BelowLdtRemap,
+}
+
+/// How the kernel finds `max_pfn` in the e820 map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum MaxPfnRule {
+    /// `find_max_pfn()`: the highest RAM end, rounded down; no cap (2.4.22 – 2.6.24).
+    Uncapped,
+    /// `e820_end_of_ram_pfn()`: the same, capped at `MAX_ARCH_PFN` (64 GiB with PAE,
+    /// 4 GiB without) (2.6.32, 6.1).
+    CappedAtMaxArchPfn,
+}
+
+/// Which boot warnings a kernel prints, in its own words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Warnings {
+    /// After "Warning only NNNMB will be used." when RAM tops 4 GiB on a kernel without HIGHMEM.
+    pub use_pae: &'static str,
+    /// The lines printed when a HIGHMEM kernel without PAE sees RAM above 4 GiB (only
+    /// reachable where `max_pfn` is not already capped).
+    pub only_4g: &'static [&'static str],
+    /// Whether a kernel without HIGHMEM also lowers `max_pfn` to lowmem (2.6 onwards).
+    pub no_highmem_resets_max_pfn: bool,
+}
+
+/// How a kernel prints its zones at boot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ZonePrint {
+    /// 2.4.22: `On node 0 totalpages: N` then `zone(i): N pages.`.
+    Sizes24,
+    /// 2.6.11: `On node 0 totalpages: N` then `  DMA zone: N pages, LIFO batch:B`.
+    Sizes2611,
+    /// 2.6.24: `Zone PFN ranges:` with decimal frame numbers.
+    PfnDecimal,
+    /// 2.6.32: `Zone PFN ranges:` with `0x%08lx` frame numbers.
+    PfnHex,
+    /// 6.1: `Zone ranges:` with inclusive byte addresses and `empty`.
+    MemRanges,
+}
+
+/// How zones get their spans and where the lowest one starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ZoneStart {
+    /// From frame 0, sizes only (2.4.22, 2.6.11, 2.6.24).
+    Pfn0,
+    /// From the lowest e820 RAM frame (2.6.32: `e820_register_active_regions`).
+    LowestE820Ram,
+    /// From the lowest memblock frame after `trim_bios_range()` reserves page 0 (6.1).
+    AfterFirstPageTrim,
+}
+
+/// How a kernel prints its BIOS map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum E820Print {
+    /// ` BIOS-e820: START - END (type)` with 2.4-era type names.
+    Old,
+    /// The same with `(unusable)` (2.6.32).
+    Old2632,
+    /// `BIOS-e820: [mem 0xSTART-0xLAST] type` (6.1).
+    Mem,
+}
+
+/// The 6.1 CPU entry area: one `struct cpu_entry_area` per possible CPU, below the fixmap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct CpuEntryArea {
+    /// The struct's members on i386 and their sizes in bytes after alignment.
+    pub members: &'static [(&'static str, u64)],
+}
+
+impl CpuEntryArea {
+    /// `sizeof(struct cpu_entry_area)`.
+    pub fn size(&self) -> u64 {
+        self.members.iter().map(|(_, b)| b).sum()
+    }
+}
+
+/// Everything the model knows about one kernel.
+#[derive(Debug, Serialize)]
+pub struct Profile {
+    /// Which one.
+    pub id: ProfileId,
+    /// Version string.
+    pub name: &'static str,
+    /// A few words on the era.
+    pub era: &'static str,
+    /// The book that describes it.
+    pub book: &'static str,
+    /// The tag of this kernel on Bootlin Elixir.
+    pub elixir_tag: &'static str,
+    /// The configuration of the kernel the defaults model, in words.
+    pub reference_kernel: &'static str,
+    /// Default configuration options.
+    pub default_config: KernelConfig,
+    /// Options whose Kconfig name this era uses, and that change its layout.
+    pub config_names: &'static [(ConfigOpt, &'static str)],
+    /// Default `NR_CPUS`.
+    pub default_nr_cpus: u32,
+    /// `NR_CPUS` values the kernel's configuration accepts.
+    pub nr_cpus_allowed: NrCpus,
+    /// `MAX_IO_APICS`.
+    pub max_io_apics: u32,
+    /// kmap_atomic types per CPU (`KM_TYPE_NR`) or 6.1's `KM_MAX_IDX`.
+    pub km_slots_per_cpu: u32,
+    /// The same with the debug option set (fences or guards).
+    pub km_slots_per_cpu_debug: u32,
+    /// `enum fixed_addresses` up to `__end_of_permanent_fixed_addresses`.
+    pub fixmap: &'static [FixEntry],
+    /// The boot-time slots and the entries after them.
+    pub boot_fixmap: BootFixmap,
+    /// `FIXADDR_TOP`.
+    pub fixaddr_top: u32,
+    /// `PKMAP_BASE`.
+    pub pkmap_base: PkmapBaseRule,
+    /// The CPU entry area, where there is one (6.1).
+    pub cpu_entry_area: Option<CpuEntryArea>,
+    /// `MAXMEM`.
+    pub maxmem: MaxmemRule,
+    /// `VMALLOC_START`.
+    pub vmalloc_start: VmallocStartRule,
+    /// `VMALLOC_END` without HIGHMEM.
+    pub vmalloc_end_no_highmem: NoHighmemVmallocEnd,
+    /// The `vmalloc=` option.
+    pub vmalloc_param: VmallocParam,
+    /// Whether PAE only comes with HIGHMEM64G, so PAE without HIGHMEM cannot be built
+    /// (2.4.22 – 2.6.24; later Kconfigs allow a PAE kernel without HIGHMEM).
+    pub pae_requires_highmem: bool,
+    /// Whether the BIOS map's RAM between 640 KiB and 1 MiB is dropped as it is copied
+    /// (`copy_e820_map`, 2.4.22 – 2.6.24), before it is printed.
+    pub e820_drops_640k_to_1m: bool,
+    /// `max_pfn`.
+    pub max_pfn: MaxPfnRule,
+    /// Zone spans.
+    pub zone_start: ZoneStart,
+    /// Whether the DMA zone's end is clamped to `max_low_pfn` (6.1).
+    pub dma_clamped_to_lowmem: bool,
+    /// Boot warnings.
+    pub warnings: Warnings,
+    /// Zone printout.
+    pub zone_print: ZonePrint,
+    /// BIOS map printout.
+    pub e820_print: E820Print,
+    /// Whether `mem_init()` prints the "virtual kernel memory layout:" block.
+    pub prints_layout_block: bool,
+    /// The `/proc/meminfo` VmallocTotal format's label with its spacing, if the line exists.
+    pub meminfo_vmalloc_total: Option<&'static str>,
+}
+
+/// `NR_CPUS` values a kernel accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum NrCpus {
+    /// Only these values (2.4.22: 1 without SMP, 32 with).
+    OneOf(&'static [u32]),
+    /// 1 (no SMP) or 2 ..= this many.
+    UpTo(u32),
+}
+
+impl NrCpus {
+    /// Whether `n` is allowed.
+    pub fn allows(self, n: u32) -> bool {
+        match self {
+            NrCpus::OneOf(values) => values.contains(&n),
+            NrCpus::UpTo(max) => (1..=max).contains(&n),
+        }
+    }
+
+    /// A sentence saying what is allowed.
+    pub fn describe(self) -> String {
+        match self {
+            NrCpus::OneOf(values) => {
+                let v: Vec<String> = values.iter().map(u32::to_string).collect();
+                format!("one of {}", v.join(", "))
+            }
+            NrCpus::UpTo(max) => format!("1 to {max}"),
+        }
+    }
+}
+
+impl Profile {
+    /// This era's Kconfig name for an option, or `None` if the option does not exist here.
+    pub fn config_name(&self, opt: ConfigOpt) -> Option<&'static str> {
+        self.config_names
+            .iter()
+            .find(|(o, _)| *o == opt)
+            .map(|(_, n)| *n)
+    }
+
+    /// Finds an option by this era's Kconfig name (with or without `CONFIG_`).
+    pub fn config_by_name(&self, name: &str) -> Option<ConfigOpt> {
+        let name = name.trim().trim_start_matches("CONFIG_");
+        self.config_names
+            .iter()
+            .find(|(_, n)| n.trim_start_matches('!') == name)
+            .map(|(o, _)| *o)
+    }
+
+    /// A Bootlin Elixir URL for a file of this kernel's tree.
+    pub fn source_url(&self, path: &str) -> String {
+        format!(
+            "https://elixir.bootlin.com/linux/{}/source/{}",
+            self.elixir_tag, path
+        )
+    }
+}
+
+use ConfigOpt::*;
+use FixCond::{Always, Highmem, Opt};
+use FixLen::{IoApics, KmapSlots, One, Pages};
+
+/// The warnings of 2.4.22 and 2.6.11.
+const WARNINGS_PAE: Warnings = Warnings {
+    use_pae: "Use a PAE enabled kernel.",
+    only_4g: &[
+        "Warning only 4GB will be used.",
+        "Use a PAE enabled kernel.",
+    ],
+    no_highmem_resets_max_pfn: true,
+};
+
+static V2_4_22: Profile = Profile {
+    id: ProfileId::V2_4_22,
+    name: "2.4.22",
+    era: "late 2.4",
+    book: "Gorman, Understanding the Linux Virtual Memory Manager",
+    elixir_tag: "v2.4.22",
+    reference_kernel: "an SMP i686 build (NR_CPUS is fixed at 32 with SMP) with local and I/O \
+                       APICs and ACPI boot tables, as distributions shipped in 2003",
+    default_config: KernelConfig::with(&[LocalApic, IoApic, Acpi]),
+    config_names: &[
+        (LocalApic, "X86_LOCAL_APIC"),
+        (IoApic, "X86_IO_APIC"),
+        (VisWsApic, "X86_VISWS_APIC"),
+        (F00fBug, "!X86_F00F_WORKS_OK"),
+        (CycloneTimer, "X86_SUMMIT"),
+        (Acpi, "ACPI_BOOT"),
+    ],
+    default_nr_cpus: 32,
+    nr_cpus_allowed: NrCpus::OneOf(&[1, 32]),
+    max_io_apics: 8,
+    km_slots_per_cpu: 8,
+    km_slots_per_cpu_debug: 8,
+    fixmap: &[
+        fix("APIC_BASE", One, Opt(LocalApic)),
+        fix("IO_APIC_BASE_0", IoApics, Opt(IoApic)),
+        fix("CO_CPU", One, Opt(VisWsApic)),
+        fix("CO_APIC", One, Opt(VisWsApic)),
+        fix("LI_PCIA", One, Opt(VisWsApic)),
+        fix("LI_PCIB", One, Opt(VisWsApic)),
+        fix("F00F", One, Opt(F00fBug)),
+        fix("CYCLONE_TIMER", One, Opt(CycloneTimer)),
+        fix("KMAP_BEGIN", KmapSlots, Highmem),
+        fix("ACPI_BEGIN", Pages(4), Opt(Acpi)),
+    ],
+    boot_fixmap: BootFixmap {
+        slots: 16,
+        align: BtmapAlign::None,
+        tail: &[],
+    },
+    fixaddr_top: 0xffff_e000,
+    pkmap_base: PkmapBaseRule::Fixed(0xfe00_0000),
+    cpu_entry_area: None,
+    maxmem: MaxmemRule::FromTopOfMemory,
+    vmalloc_start: VmallocStartRule::RoundedUp,
+    vmalloc_end_no_highmem: NoHighmemVmallocEnd::BelowFixmap,
+    vmalloc_param: VmallocParam::Absent,
+    pae_requires_highmem: true,
+    e820_drops_640k_to_1m: true,
+    max_pfn: MaxPfnRule::Uncapped,
+    zone_start: ZoneStart::Pfn0,
+    dma_clamped_to_lowmem: false,
+    warnings: Warnings {
+        no_highmem_resets_max_pfn: false,
+        ..WARNINGS_PAE
+    },
+    zone_print: ZonePrint::Sizes24,
+    e820_print: E820Print::Old,
+    prints_layout_block: false,
+    meminfo_vmalloc_total: None,
+};
+
+static V2_6_11: Profile = Profile {
+    id: ProfileId::V2_6_11,
+    name: "2.6.11",
+    era: "early 2.6",
+    book: "Bovet & Cesati, Understanding the Linux Kernel, 3rd edition",
+    elixir_tag: "v2.6.11",
+    reference_kernel: "an SMP i686 build with the Kconfig default NR_CPUS of 8, local and I/O \
+                       APICs, ACPI boot tables and PCI MMCONFIG",
+    default_config: KernelConfig::with(&[LocalApic, IoApic, Acpi, PciMmconfig]),
+    config_names: &[
+        (LocalApic, "X86_LOCAL_APIC"),
+        (IoApic, "X86_IO_APIC"),
+        (VisWsApic, "X86_VISWS_APIC"),
+        (F00fBug, "X86_F00F_BUG"),
+        (CycloneTimer, "X86_CYCLONE_TIMER"),
+        (Acpi, "ACPI_BOOT"),
+        (PciMmconfig, "PCI_MMCONFIG"),
+        (DebugHighmem, "DEBUG_HIGHMEM"),
+    ],
+    default_nr_cpus: 8,
+    nr_cpus_allowed: NrCpus::UpTo(255),
+    max_io_apics: 8,
+    km_slots_per_cpu: 13,
+    km_slots_per_cpu_debug: 27,
+    fixmap: &[
+        fix("HOLE", One, Always),
+        fix("VSYSCALL", One, Always),
+        fix("APIC_BASE", One, Opt(LocalApic)),
+        fix("IO_APIC_BASE_0", IoApics, Opt(IoApic)),
+        fix("CO_CPU", One, Opt(VisWsApic)),
+        fix("CO_APIC", One, Opt(VisWsApic)),
+        fix("LI_PCIA", One, Opt(VisWsApic)),
+        fix("LI_PCIB", One, Opt(VisWsApic)),
+        fix("F00F_IDT", One, Opt(F00fBug)),
+        fix("CYCLONE_TIMER", One, Opt(CycloneTimer)),
+        fix("KMAP_BEGIN", KmapSlots, Highmem),
+        fix("ACPI_BEGIN", Pages(4), Opt(Acpi)),
+        fix("PCIE_MCFG", One, Opt(PciMmconfig)),
+    ],
+    boot_fixmap: BootFixmap {
+        slots: 16,
+        align: BtmapAlign::None,
+        tail: &[fix("WP_TEST", One, Always)],
+    },
+    fixaddr_top: 0xffff_f000,
+    pkmap_base: PkmapBaseRule::BelowBootFixmap,
+    cpu_entry_area: None,
+    maxmem: MaxmemRule::FromTopOfMemory,
+    vmalloc_start: VmallocStartRule::RoundedUp,
+    vmalloc_end_no_highmem: NoHighmemVmallocEnd::BelowFixmap,
+    vmalloc_param: VmallocParam::SetsReserve,
+    pae_requires_highmem: true,
+    e820_drops_640k_to_1m: true,
+    max_pfn: MaxPfnRule::Uncapped,
+    zone_start: ZoneStart::Pfn0,
+    dma_clamped_to_lowmem: false,
+    warnings: WARNINGS_PAE,
+    zone_print: ZonePrint::Sizes2611,
+    e820_print: E820Print::Old,
+    prints_layout_block: false,
+    meminfo_vmalloc_total: Some("VmallocTotal: "),
+};
+
+static V2_6_24: Profile = Profile {
+    id: ProfileId::V2_6_24,
+    name: "2.6.24",
+    era: "mid 2.6",
+    book: "Mauerer, Professional Linux Kernel Architecture",
+    elixir_tag: "v2.6.24",
+    reference_kernel: "an SMP i686 build with the Kconfig default NR_CPUS of 8, local and I/O \
+                       APICs, ACPI, PCI MMCONFIG and PARAVIRT (as Ubuntu 8.04's generic kernel)",
+    default_config: KernelConfig::with(&[LocalApic, IoApic, Acpi, PciMmconfig, Paravirt]),
+    config_names: &[
+        (LocalApic, "X86_LOCAL_APIC"),
+        (IoApic, "X86_IO_APIC"),
+        (VisWsApic, "X86_VISWS_APIC"),
+        (F00fBug, "X86_F00F_BUG"),
+        (CycloneTimer, "X86_CYCLONE_TIMER"),
+        (Acpi, "ACPI"),
+        (PciMmconfig, "PCI_MMCONFIG"),
+        (Paravirt, "PARAVIRT"),
+        (DebugHighmem, "DEBUG_HIGHMEM"),
+    ],
+    default_nr_cpus: 8,
+    nr_cpus_allowed: NrCpus::UpTo(255),
+    max_io_apics: 64,
+    km_slots_per_cpu: 13,
+    km_slots_per_cpu_debug: 27,
+    fixmap: &[
+        fix("HOLE", One, Always),
+        fix("VDSO", One, Always),
+        fix("DBGP_BASE", One, Always),
+        fix("EARLYCON_MEM_BASE", One, Always),
+        fix("APIC_BASE", One, Opt(LocalApic)),
+        fix("IO_APIC_BASE_0", IoApics, Opt(IoApic)),
+        fix("CO_CPU", One, Opt(VisWsApic)),
+        fix("CO_APIC", One, Opt(VisWsApic)),
+        fix("LI_PCIA", One, Opt(VisWsApic)),
+        fix("LI_PCIB", One, Opt(VisWsApic)),
+        fix("F00F_IDT", One, Opt(F00fBug)),
+        fix("CYCLONE_TIMER", One, Opt(CycloneTimer)),
+        fix("KMAP_BEGIN", KmapSlots, Highmem),
+        fix("ACPI_BEGIN", Pages(4), Opt(Acpi)),
+        fix("PCIE_MCFG", One, Opt(PciMmconfig)),
+        fix("PARAVIRT_BOOTMAP", One, Opt(Paravirt)),
+    ],
+    boot_fixmap: BootFixmap {
+        slots: 16,
+        align: BtmapAlign::None,
+        tail: &[fix("WP_TEST", One, Always)],
+    },
+    fixaddr_top: 0xffff_f000,
+    pkmap_base: PkmapBaseRule::BelowBootFixmap,
+    cpu_entry_area: None,
+    maxmem: MaxmemRule::FromTopOfMemory,
+    vmalloc_start: VmallocStartRule::RoundedUp,
+    vmalloc_end_no_highmem: NoHighmemVmallocEnd::BelowFixmap,
+    vmalloc_param: VmallocParam::SetsReserve,
+    pae_requires_highmem: true,
+    e820_drops_640k_to_1m: true,
+    max_pfn: MaxPfnRule::Uncapped,
+    zone_start: ZoneStart::Pfn0,
+    dma_clamped_to_lowmem: false,
+    warnings: Warnings {
+        use_pae: "Use a HIGHMEM64G enabled kernel.",
+        only_4g: &[
+            "Warning only 4GB will be used.",
+            "Use a HIGHMEM64G enabled kernel.",
+        ],
+        no_highmem_resets_max_pfn: true,
+    },
+    zone_print: ZonePrint::PfnDecimal,
+    e820_print: E820Print::Old,
+    prints_layout_block: true,
+    meminfo_vmalloc_total: Some("VmallocTotal: "),
+};
+
+static V2_6_32: Profile = Profile {
+    id: ProfileId::V2_6_32,
+    name: "2.6.32",
+    era: "long-term 2.6",
+    book: "the long-term kernel of RHEL 6, Ubuntu 10.04 and Debian 6",
+    elixir_tag: "v2.6.32",
+    reference_kernel: "an SMP i686 build with NR_CPUS 32 (bigsmp, as Debian 6's 686-bigmem), \
+                       local and I/O APICs, PCI MMCONFIG and PARAVIRT",
+    default_config: KernelConfig::with(&[LocalApic, IoApic, PciMmconfig, Paravirt]),
+    config_names: &[
+        (LocalApic, "X86_LOCAL_APIC"),
+        (IoApic, "X86_IO_APIC"),
+        (VisWsApic, "X86_VISWS_APIC"),
+        (F00fBug, "X86_F00F_BUG"),
+        (CycloneTimer, "X86_CYCLONE_TIMER"),
+        (PciMmconfig, "PCI_MMCONFIG"),
+        (Paravirt, "PARAVIRT"),
+        (Ohci1394DmaInit, "PROVIDE_OHCI1394_DMA_INIT"),
+        (IntelTxt, "INTEL_TXT"),
+        (DebugHighmem, "DEBUG_HIGHMEM"),
+    ],
+    default_nr_cpus: 32,
+    nr_cpus_allowed: NrCpus::UpTo(512),
+    max_io_apics: 64,
+    km_slots_per_cpu: 19,
+    km_slots_per_cpu_debug: 39,
+    fixmap: &[
+        fix("HOLE", One, Always),
+        fix("VDSO", One, Always),
+        fix("DBGP_BASE", One, Always),
+        fix("EARLYCON_MEM_BASE", One, Always),
+        fix("APIC_BASE", One, Opt(LocalApic)),
+        fix("IO_APIC_BASE_0", IoApics, Opt(IoApic)),
+        fix("CO_CPU", One, Opt(VisWsApic)),
+        fix("CO_APIC", One, Opt(VisWsApic)),
+        fix("LI_PCIA", One, Opt(VisWsApic)),
+        fix("LI_PCIB", One, Opt(VisWsApic)),
+        fix("F00F_IDT", One, Opt(F00fBug)),
+        fix("CYCLONE_TIMER", One, Opt(CycloneTimer)),
+        // Present on every 32-bit 2.6.32 kernel, HIGHMEM or not.
+        fix("KMAP_BEGIN", KmapSlots, Always),
+        fix("PCIE_MCFG", One, Opt(PciMmconfig)),
+        fix("PARAVIRT_BOOTMAP", One, Opt(Paravirt)),
+        fix("TEXT_POKE1", One, Always),
+        fix("TEXT_POKE0", One, Always),
+    ],
+    boot_fixmap: BootFixmap {
+        slots: 256,
+        align: BtmapAlign::Next256,
+        // 2.6.32 as released (Elixir's v2.6.32) keeps OHCI1394 after the boot slots; later
+        // 2.6.32.y stable kernels moved it into the permanent part.
+        tail: &[
+            fix("OHCI1394_BASE", One, Opt(Ohci1394DmaInit)),
+            fix("WP_TEST", One, Always),
+            fix("TBOOT_BASE", One, Opt(IntelTxt)),
+        ],
+    },
+    fixaddr_top: 0xffff_f000,
+    pkmap_base: PkmapBaseRule::BelowBootFixmap,
+    cpu_entry_area: None,
+    maxmem: MaxmemRule::FromVmallocEnd,
+    vmalloc_start: VmallocStartRule::PlusOffset,
+    vmalloc_end_no_highmem: NoHighmemVmallocEnd::BelowFixmap,
+    vmalloc_param: VmallocParam::SetsReservePlusOffset,
+    pae_requires_highmem: false,
+    e820_drops_640k_to_1m: false,
+    max_pfn: MaxPfnRule::CappedAtMaxArchPfn,
+    zone_start: ZoneStart::LowestE820Ram,
+    dma_clamped_to_lowmem: false,
+    warnings: WARNINGS_MODERN,
+    zone_print: ZonePrint::PfnHex,
+    e820_print: E820Print::Old2632,
+    prints_layout_block: true,
+    meminfo_vmalloc_total: Some("VmallocTotal:   "),
+};
+
+/// The warnings of 2.6.32 and 6.1.
+const WARNINGS_MODERN: Warnings = Warnings {
+    use_pae: "Use a HIGHMEM64G enabled kernel.",
+    only_4g: &["Warning: only 4GB will be used. Use a HIGHMEM64G enabled kernel!"],
+    no_highmem_resets_max_pfn: true,
+};
+
+/// Bytes of `struct tss_struct` on i386 in 6.1, page-aligned: the 104-byte hardware TSS, then
+/// `struct x86_io_bitmap`: a u64 sequence number, an unsigned int, and two bitmaps of
+/// `IO_BITMAP_LONGS + 1` longs (65536 ports / 32 bits per long = 2048, plus one).
+const TSS_STRUCT_6_1: u64 = {
+    let io_bitmap_longs = 65536 / 32 + 1;
+    let io_bitmap = 8 + 4 + 2 * io_bitmap_longs * 4;
+    let bytes: u64 = 104 + io_bitmap;
+    bytes.div_ceil(4096) * 4096
+};
+
+static V6_1: Profile = Profile {
+    id: ProfileId::V6_1,
+    name: "6.1",
+    era: "modern",
+    book: "Debian 12's kernel (686-pae and 686 flavours)",
+    elixir_tag: "v6.1",
+    reference_kernel: "Debian 12's 686-pae kernel: NR_CPUS 32, local and I/O APICs, \
+                       PCI MMCONFIG and ACPI APEI GHES; no PARAVIRT_XXL, OHCI1394 or TXT",
+    default_config: KernelConfig::with(&[LocalApic, IoApic, PciMmconfig, AcpiApeiGhes]),
+    config_names: &[
+        (LocalApic, "X86_LOCAL_APIC"),
+        (IoApic, "X86_IO_APIC"),
+        (PciMmconfig, "PCI_MMCONFIG"),
+        (Paravirt, "PARAVIRT_XXL"),
+        (Ohci1394DmaInit, "PROVIDE_OHCI1394_DMA_INIT"),
+        (IntelTxt, "INTEL_TXT"),
+        (AcpiApeiGhes, "ACPI_APEI_GHES"),
+        (DebugKmapLocal, "DEBUG_KMAP_LOCAL"),
+    ],
+    default_nr_cpus: 32,
+    nr_cpus_allowed: NrCpus::UpTo(64),
+    max_io_apics: 64,
+    km_slots_per_cpu: 16,
+    km_slots_per_cpu_debug: 33,
+    fixmap: &[
+        fix("HOLE", One, Always),
+        fix("DBGP_BASE", One, Always),
+        fix("EARLYCON_MEM_BASE", One, Always),
+        fix("OHCI1394_BASE", One, Opt(Ohci1394DmaInit)),
+        fix("APIC_BASE", One, Opt(LocalApic)),
+        fix("IO_APIC_BASE_0", IoApics, Opt(IoApic)),
+        // KMAP_LOCAL is always selected on 32-bit x86, HIGHMEM or not.
+        fix("KMAP_BEGIN", KmapSlots, Always),
+        fix("PCIE_MCFG", One, Opt(PciMmconfig)),
+        fix("PARAVIRT_BOOTMAP", One, Opt(Paravirt)),
+        fix("APEI_GHES_IRQ", One, Opt(AcpiApeiGhes)),
+        fix("APEI_GHES_NMI", One, Opt(AcpiApeiGhes)),
+    ],
+    boot_fixmap: BootFixmap {
+        slots: 512,
+        align: BtmapAlign::NoPageTableCrossing,
+        tail: &[
+            fix("WP_TEST", One, Always),
+            fix("TBOOT_BASE", One, Opt(IntelTxt)),
+        ],
+    },
+    fixaddr_top: 0xffff_f000,
+    pkmap_base: PkmapBaseRule::BelowLdtRemap,
+    cpu_entry_area: Some(CpuEntryArea {
+        members: &[
+            ("gdt", 4096),
+            ("guard_entry_stack", 4096),
+            ("entry_stack_page", 4096),
+            ("guard_doublefault_stack", 4096),
+            ("doublefault_stack", 4096),
+            ("tss", TSS_STRUCT_6_1),
+            ("cpu_debug_store", 4096),
+            ("cpu_debug_buffers (BTS + PEBS)", 2 * (4096 << 4)),
+        ],
+    }),
+    maxmem: MaxmemRule::FromVmallocEnd,
+    vmalloc_start: VmallocStartRule::PlusOffset,
+    vmalloc_end_no_highmem: NoHighmemVmallocEnd::BelowLdtRemap,
+    vmalloc_param: VmallocParam::SetsReservePlusOffset,
+    pae_requires_highmem: false,
+    e820_drops_640k_to_1m: false,
+    max_pfn: MaxPfnRule::CappedAtMaxArchPfn,
+    zone_start: ZoneStart::AfterFirstPageTrim,
+    dma_clamped_to_lowmem: true,
+    warnings: WARNINGS_MODERN,
+    zone_print: ZonePrint::MemRanges,
+    e820_print: E820Print::Mem,
+    prints_layout_block: false,
+    meminfo_vmalloc_total: Some("VmallocTotal:   "),
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for id in ProfileId::ALL {
+            assert_eq!(ProfileId::parse(id.name()), Some(id));
+            assert_eq!(id.profile().id, id);
+        }
+        assert_eq!(ProfileId::parse("2.6.33"), None);
+    }
+
+    #[test]
+    fn cpu_entry_area_of_6_1_is_43_pages() {
+        let cea = V6_1.cpu_entry_area.unwrap();
+        assert_eq!(TSS_STRUCT_6_1, 5 * 4096);
+        assert_eq!(cea.size(), 43 * 4096);
+    }
+
+    #[test]
+    fn config_names_are_per_era() {
+        assert_eq!(V2_4_22.config_by_name("X86_F00F_WORKS_OK"), Some(F00fBug));
+        assert_eq!(V2_6_24.config_by_name("CONFIG_ACPI"), Some(Acpi));
+        assert_eq!(V6_1.config_by_name("PARAVIRT_XXL"), Some(Paravirt));
+        assert_eq!(V6_1.config_by_name("ACPI"), None);
+        assert_eq!(V6_1.config_name(CycloneTimer), None);
+    }
+
+    #[test]
+    fn default_configs_only_use_options_the_era_has() {
+        for id in ProfileId::ALL {
+            let p = id.profile();
+            for opt in ConfigOpt::ALL {
+                if p.default_config.has(opt) {
+                    assert!(p.config_name(opt).is_some(), "{id}: {opt:?}");
+                }
+            }
+            assert!(p.nr_cpus_allowed.allows(p.default_nr_cpus));
+        }
+    }
+
+    #[test]
+    fn nr_cpus_rules() {
+        assert!(NrCpus::OneOf(&[1, 32]).allows(32));
+        assert!(!NrCpus::OneOf(&[1, 32]).allows(8));
+        assert!(NrCpus::UpTo(64).allows(1));
+        assert!(!NrCpus::UpTo(64).allows(0));
+        assert!(!NrCpus::UpTo(64).allows(65));
+    }
+}
