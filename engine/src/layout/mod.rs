@@ -278,6 +278,16 @@ pub fn compute(req: &LayoutRequest) -> Result<Layout, LayoutError> {
     let sources = Sources::of(p);
 
     // Paging constants.
+    d.define(
+        "PAGE_OFFSET",
+        ValueKind::Addr,
+        PAGE_OFFSET,
+        "the 3G/1G split: below it each process's own addresses, above it the kernel's, the \
+         same in every process",
+        a(PAGE_OFFSET),
+        &[],
+        sources.page_offset,
+    );
     let pmd_size = d.define(
         "PMD_SIZE",
         ValueKind::Bytes,
@@ -825,6 +835,7 @@ pub fn compute(req: &LayoutRequest) -> Result<Layout, LayoutError> {
 
 /// Where each rule lives in a profile's tree.
 struct Sources {
+    page_offset: &'static str,
     pgtable: &'static str,
     highmem_h: &'static str,
     fixmap: &'static str,
@@ -841,6 +852,7 @@ impl Sources {
         use ProfileId::*;
         match p.id {
             V2_4_22 => Sources {
+                page_offset: "include/asm-i386/page.h",
                 pgtable: "include/asm-i386/pgtable.h",
                 highmem_h: "include/asm-i386/highmem.h",
                 fixmap: "include/asm-i386/fixmap.h",
@@ -852,6 +864,7 @@ impl Sources {
                 boot_start_name: "FIXADDR_BOOT_START",
             },
             V2_6_11 => Sources {
+                page_offset: "include/asm-i386/page.h",
                 pgtable: "include/asm-i386/pgtable.h",
                 highmem_h: "include/asm-i386/highmem.h",
                 fixmap: "include/asm-i386/fixmap.h",
@@ -863,6 +876,7 @@ impl Sources {
                 boot_start_name: "FIXADDR_BOOT_START",
             },
             V2_6_24 => Sources {
+                page_offset: "include/asm-x86/page_32.h",
                 pgtable: "include/asm-x86/pgtable_32.h",
                 highmem_h: "include/asm-x86/highmem.h",
                 fixmap: "include/asm-x86/fixmap_32.h",
@@ -874,6 +888,7 @@ impl Sources {
                 boot_start_name: "FIXADDR_BOOT_START",
             },
             V2_6_32 => Sources {
+                page_offset: "arch/x86/include/asm/page_32_types.h",
                 pgtable: "arch/x86/include/asm/pgtable_32_types.h",
                 highmem_h: "arch/x86/include/asm/pgtable_32_types.h",
                 fixmap: "arch/x86/include/asm/fixmap.h",
@@ -885,6 +900,7 @@ impl Sources {
                 boot_start_name: "FIXADDR_BOOT_START",
             },
             V6_1 => Sources {
+                page_offset: "arch/x86/include/asm/page_32_types.h",
                 pgtable: "arch/x86/include/asm/pgtable_32_areas.h",
                 highmem_h: "arch/x86/include/asm/highmem.h",
                 fixmap: "arch/x86/include/asm/fixmap.h",
