@@ -1,0 +1,25 @@
+//! Highmem Lab's web companion: the chapters beside live views of the engine.
+//!
+//! - [`state`]: the one reducer that owns the engine's inputs and the computed layout;
+//! - [`components`]: one file per view, each a pure rendering of what it is given;
+//! - [`content`]: the chapters, compiled from Markdown by `build.rs`;
+//! - [`geometry`] and [`format`]: the arithmetic and wording the views share.
+//!
+//! The engine is a plain Rust dependency: every control change runs `layout::compute` in the
+//! page, compiled to wasm with it.
+
+pub mod app;
+pub mod components;
+pub mod content;
+pub mod format;
+pub mod geometry;
+pub mod hooks;
+pub mod state;
+
+/// Mounts the companion on the page's `<body>`.
+pub fn start() {
+    yew::Renderer::<app::App>::new().render();
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -1,0 +1,585 @@
+//! The page's one state: the engine's inputs, the layout computed from them, what the text
+//! boxes hold, the last problem, and which region the reader is looking at.
+//!
+//! Every change goes through [`State::reduce`]. A change the engine refuses (a bad size, an
+//! option the kernel does not have, a map that would not boot) leaves the inputs and the
+//! layout as they were and records why, so the views never show a half-applied state.
+
+use highmem_engine::addr::{GIB, MIB};
+use highmem_engine::e820::E820Map;
+use highmem_engine::layout::{compute, Layout, LayoutRequest, RegionKind};
+use highmem_engine::profile::ProfileId;
+use highmem_engine::size::parse_size;
+use std::rc::Rc;
+use yew::Reducible;
+
+/// The RAM sizes the slider steps through: small machines, the sizes around the lowmem limit,
+/// the 4 GiB line, and up to PAE's 64 GiB.
+pub const RAM_STEPS: [u64; 21] = [
+    16 * MIB,
+    32 * MIB,
+    64 * MIB,
+    128 * MIB,
+    256 * MIB,
+    512 * MIB,
+    768 * MIB,
+    896 * MIB,
+    GIB,
+    1536 * MIB,
+    2 * GIB,
+    3 * GIB,
+    3584 * MIB,
+    4 * GIB,
+    6 * GIB,
+    8 * GIB,
+    12 * GIB,
+    16 * GIB,
+    32 * GIB,
+    48 * GIB,
+    64 * GIB,
+];
+
+/// The slider position for a RAM size: the largest step not above it.
+pub fn ram_step(ram: u64) -> usize {
+    RAM_STEPS.iter().rposition(|&s| s <= ram).unwrap_or(0)
+}
+
+/// A size as the RAM and `vmalloc=` boxes show it: `2G`, `1536M`, `640K`.
+pub fn size_text(bytes: u64) -> String {
+    if bytes != 0 && bytes % GIB == 0 {
+        format!("{}G", bytes / GIB)
+    } else if bytes != 0 && bytes % MIB == 0 {
+        format!("{}M", bytes / MIB)
+    } else if bytes % 1024 == 0 && bytes != 0 {
+        format!("{}K", bytes / 1024)
+    } else {
+        bytes.to_string()
+    }
+}
+
+/// What the engine computes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inputs {
+    /// The kernel.
+    pub profile: ProfileId,
+    /// RAM of the simulated PC, used when no log is.
+    pub ram: u64,
+    /// `CONFIG_X86_PAE`.
+    pub pae: bool,
+    /// `CONFIG_HIGHMEM`.
+    pub highmem: bool,
+    /// `vmalloc=`, if given.
+    pub vmalloc: Option<u64>,
+    /// `NR_CPUS`, if not the profile's default.
+    pub nr_cpus: Option<u32>,
+    /// The BIOS map read from the reader's kernel log, when "Use my machine" is on.
+    pub log: Option<E820Map>,
+}
+
+impl Default for Inputs {
+    /// Debian 12's PAE kernel on a 2 GiB PC: the reference boot.
+    fn default() -> Self {
+        Inputs {
+            profile: ProfileId::V6_1,
+            ram: 2 * GIB,
+            pae: true,
+            highmem: true,
+            vmalloc: None,
+            nr_cpus: None,
+            log: None,
+        }
+    }
+}
+
+impl Inputs {
+    /// Computes the layout, or says why not in the engine's words.
+    pub fn compute(&self) -> Result<Layout, String> {
+        let e820 = match &self.log {
+            Some(map) => map.clone(),
+            None => E820Map::qemu_pc(self.ram).map_err(|e| e.to_string())?,
+        };
+        let req = LayoutRequest {
+            pae: self.pae,
+            highmem: self.highmem,
+            nr_cpus: self.nr_cpus,
+            vmalloc: self.vmalloc,
+            ..LayoutRequest::new(self.profile, e820)
+        };
+        compute(&req).map_err(|e| e.to_string())
+    }
+}
+
+/// A control, to say which one a problem is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// The kernel selector.
+    Profile,
+    /// The RAM slider and box.
+    Ram,
+    /// The PAE switch.
+    Pae,
+    /// The HIGHMEM switch.
+    Highmem,
+    /// The `vmalloc=` box.
+    Vmalloc,
+    /// The `NR_CPUS` box.
+    NrCpus,
+    /// "Use my machine".
+    Log,
+}
+
+/// Why the last change was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The control that asked for it.
+    pub field: Field,
+    /// The engine's message.
+    pub message: String,
+}
+
+/// What the text boxes show. They hold what the reader typed until it is applied, so a typo
+/// is never wiped out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Drafts {
+    /// The RAM box.
+    pub ram: String,
+    /// The `vmalloc=` box (empty: the default).
+    pub vmalloc: String,
+    /// The `NR_CPUS` box (empty: the profile's default).
+    pub nr_cpus: String,
+}
+
+impl Drafts {
+    fn of(inputs: &Inputs) -> Drafts {
+        Drafts {
+            ram: size_text(inputs.ram),
+            vmalloc: inputs.vmalloc.map(size_text).unwrap_or_default(),
+            nr_cpus: inputs.nr_cpus.map(|n| n.to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+/// Text typed into a box. `commit` is true when the reader is done (Enter, or leaving the box):
+/// only then is a bad value reported; while typing, values that work are applied at once and
+/// the others wait.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    /// The box's content.
+    pub text: String,
+    /// Whether the reader has finished typing.
+    pub commit: bool,
+}
+
+/// Everything that can happen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Choose a kernel.
+    SetProfile(ProfileId),
+    /// Choose a RAM size (the slider).
+    SetRam(u64),
+    /// Type a RAM size.
+    SetRamText(Edit),
+    /// Turn PAE on or off.
+    SetPae(bool),
+    /// Turn HIGHMEM on or off.
+    SetHighmem(bool),
+    /// Type a `vmalloc=` size (empty: the default).
+    SetVmalloc(Edit),
+    /// Type NR_CPUS (empty: the profile's default).
+    SetNrCpus(Edit),
+    /// Read the BIOS map from a pasted kernel log.
+    UseLog(String),
+    /// Go back to the simulated PC.
+    ClearLog,
+    /// The pointer is over a region (by index in `layout.regions`), or over none.
+    Hover(Option<usize>),
+    /// A region has keyboard focus, or none has.
+    Focus(Option<usize>),
+}
+
+/// The page's state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    /// The inputs of the layout shown.
+    pub inputs: Inputs,
+    /// The layout shown.
+    pub layout: Rc<Layout>,
+    /// The text boxes.
+    pub drafts: Drafts,
+    /// Why the last change was refused, until the next change succeeds.
+    pub problem: Option<Problem>,
+    /// The region under the pointer.
+    pub hovered: Option<usize>,
+    /// The region with keyboard focus.
+    pub focused: Option<usize>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        let inputs = Inputs::default();
+        let layout = inputs
+            .compute()
+            .expect("the default machine is the reference boot and always computes");
+        State {
+            drafts: Drafts::of(&inputs),
+            inputs,
+            layout: Rc::new(layout),
+            problem: None,
+            hovered: None,
+            focused: None,
+        }
+    }
+}
+
+impl State {
+    /// The region the derivation panel explains: the one under the pointer, else the focused
+    /// one, else the direct map (the chapter's subject).
+    pub fn shown_region(&self) -> usize {
+        self.hovered
+            .or(self.focused)
+            .filter(|&i| i < self.layout.regions.len())
+            .or_else(|| {
+                self.layout
+                    .regions
+                    .iter()
+                    .position(|r| r.kind == RegionKind::Lowmem)
+            })
+            .unwrap_or(0)
+    }
+
+    /// Whether the reader picked the shown region (rather than it being the default).
+    pub fn region_chosen(&self) -> bool {
+        self.hovered.or(self.focused).is_some()
+    }
+
+    /// Tries new inputs. `typing` names a box whose draft must be kept as typed.
+    fn attempt(&self, field: Field, inputs: Inputs, typing: Option<(Field, String)>) -> State {
+        match inputs.compute() {
+            Ok(layout) => {
+                let mut drafts = Drafts::of(&inputs);
+                if let Some((f, text)) = typing {
+                    *draft_mut(&mut drafts, f) = text;
+                }
+                let hovered = remap(&self.layout, &layout, self.hovered);
+                let focused = remap(&self.layout, &layout, self.focused);
+                State {
+                    inputs,
+                    layout: Rc::new(layout),
+                    drafts,
+                    problem: None,
+                    hovered,
+                    focused,
+                }
+            }
+            Err(message) => self.refuse(field, message, typing),
+        }
+    }
+
+    /// Keeps everything but records the problem; the boxes show the values in force again,
+    /// except the one being typed into.
+    fn refuse(&self, field: Field, message: String, typing: Option<(Field, String)>) -> State {
+        let mut drafts = Drafts::of(&self.inputs);
+        if let Some((f, text)) = typing {
+            *draft_mut(&mut drafts, f) = text;
+        }
+        State {
+            drafts,
+            problem: Some(Problem { field, message }),
+            ..self.clone()
+        }
+    }
+
+    /// A typed value: applied when it parses and computes; reported only on commit.
+    fn edit(
+        &self,
+        field: Field,
+        edit: Edit,
+        parse: impl FnOnce(&str, &Inputs) -> Result<Inputs, String>,
+    ) -> State {
+        let typing = Some((field, edit.text.clone()));
+        let next = match parse(edit.text.trim(), &self.inputs) {
+            Ok(inputs) => self.attempt(field, inputs, typing.clone()),
+            Err(message) => self.refuse(field, message, typing.clone()),
+        };
+        if next.problem.is_some() && !edit.commit {
+            // Half-typed: keep the draft, say nothing yet.
+            let mut drafts = self.drafts.clone();
+            *draft_mut(&mut drafts, field) = edit.text;
+            return State {
+                drafts,
+                ..self.clone()
+            };
+        }
+        next
+    }
+}
+
+fn draft_mut(drafts: &mut Drafts, field: Field) -> &mut String {
+    match field {
+        Field::Vmalloc => &mut drafts.vmalloc,
+        Field::NrCpus => &mut drafts.nr_cpus,
+        _ => &mut drafts.ram,
+    }
+}
+
+/// The same region in a new layout: the one of the same kind, if there still is one.
+fn remap(old: &Layout, new: &Layout, index: Option<usize>) -> Option<usize> {
+    let kind = old.regions.get(index?)?.kind;
+    new.regions.iter().position(|r| r.kind == kind)
+}
+
+fn parse_ram(text: &str, inputs: &Inputs) -> Result<Inputs, String> {
+    let ram = parse_size(text).map_err(|e| e.to_string())?;
+    Ok(Inputs {
+        ram,
+        log: None,
+        ..inputs.clone()
+    })
+}
+
+fn parse_vmalloc(text: &str, inputs: &Inputs) -> Result<Inputs, String> {
+    let vmalloc = if text.is_empty() {
+        None
+    } else {
+        Some(parse_size(text).map_err(|e| format!("vmalloc=: {e}"))?)
+    };
+    Ok(Inputs {
+        vmalloc,
+        ..inputs.clone()
+    })
+}
+
+fn parse_nr_cpus(text: &str, inputs: &Inputs) -> Result<Inputs, String> {
+    let nr_cpus = if text.is_empty() {
+        None
+    } else {
+        Some(
+            text.parse::<u32>()
+                .map_err(|_| format!("NR_CPUS must be a whole number, not '{text}'"))?,
+        )
+    };
+    Ok(Inputs {
+        nr_cpus,
+        ..inputs.clone()
+    })
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let i = &self.inputs;
+        let next = match action {
+            Action::SetProfile(profile) => self.attempt(
+                Field::Profile,
+                Inputs {
+                    profile,
+                    ..i.clone()
+                },
+                None,
+            ),
+            Action::SetRam(ram) => self.attempt(
+                Field::Ram,
+                Inputs {
+                    ram,
+                    log: None,
+                    ..i.clone()
+                },
+                None,
+            ),
+            Action::SetRamText(edit) => self.edit(Field::Ram, edit, parse_ram),
+            Action::SetPae(pae) => self.attempt(Field::Pae, Inputs { pae, ..i.clone() }, None),
+            Action::SetHighmem(highmem) => self.attempt(
+                Field::Highmem,
+                Inputs {
+                    highmem,
+                    ..i.clone()
+                },
+                None,
+            ),
+            Action::SetVmalloc(edit) => self.edit(Field::Vmalloc, edit, parse_vmalloc),
+            Action::SetNrCpus(edit) => self.edit(Field::NrCpus, edit, parse_nr_cpus),
+            Action::UseLog(text) => match E820Map::parse_log(&text) {
+                Ok(map) => self.attempt(
+                    Field::Log,
+                    Inputs {
+                        log: Some(map),
+                        ..i.clone()
+                    },
+                    None,
+                ),
+                Err(e) => self.refuse(Field::Log, e.to_string(), None),
+            },
+            Action::ClearLog => self.attempt(
+                Field::Log,
+                Inputs {
+                    log: None,
+                    ..i.clone()
+                },
+                None,
+            ),
+            Action::Hover(hovered) => {
+                if hovered == self.hovered {
+                    return self;
+                }
+                State {
+                    hovered,
+                    ..(*self).clone()
+                }
+            }
+            Action::Focus(focused) => {
+                if focused == self.focused {
+                    return self;
+                }
+                State {
+                    focused,
+                    ..(*self).clone()
+                }
+            }
+        };
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn start() -> Rc<State> {
+        Rc::new(State::default())
+    }
+
+    fn typed(text: &str, commit: bool) -> Edit {
+        Edit {
+            text: text.into(),
+            commit,
+        }
+    }
+
+    #[test]
+    fn default_is_the_reference_boot() {
+        let s = start();
+        assert_eq!(s.layout.vmalloc_start(), 0xf77f_e000);
+        assert_eq!(s.drafts.ram, "2G");
+        assert_eq!(s.problem, None);
+    }
+
+    #[test]
+    fn a_good_change_recomputes_at_once() {
+        let s = start().reduce(Action::SetRam(512 * MIB));
+        assert_eq!(s.inputs.ram, 512 * MIB);
+        assert_eq!(s.drafts.ram, "512M");
+        assert_eq!(s.layout.memory.highend_pfn, s.layout.memory.highstart_pfn);
+        let s = s.reduce(Action::SetProfile(ProfileId::V2_6_24));
+        assert_eq!(s.layout.resolved.profile, ProfileId::V2_6_24);
+    }
+
+    #[test]
+    fn an_engine_error_keeps_the_previous_layout() {
+        let s = start().reduce(Action::SetProfile(ProfileId::V2_6_24));
+        let before = s.layout.clone();
+        // 2.6.24 builds PAE only as part of HIGHMEM64G.
+        let s = s.reduce(Action::SetHighmem(false));
+        assert!(Rc::ptr_eq(&s.layout, &before));
+        assert!(s.inputs.highmem);
+        let p = s.problem.clone().expect("a problem");
+        assert_eq!(p.field, Field::Highmem);
+        assert!(p.message.contains("HIGHMEM64G"), "{}", p.message);
+        // The next good change clears it.
+        let s = s.reduce(Action::SetRam(GIB));
+        assert_eq!(s.problem, None);
+    }
+
+    #[test]
+    fn vmalloc_on_2_4_22_is_refused_in_the_engines_words() {
+        let s = start().reduce(Action::SetProfile(ProfileId::V2_4_22));
+        let s = s.reduce(Action::SetVmalloc(typed("256M", true)));
+        assert_eq!(s.inputs.vmalloc, None);
+        assert_eq!(s.drafts.vmalloc, "256M", "the typed text stays");
+        assert_eq!(
+            s.problem.clone().unwrap().message,
+            "2.4.22 has no vmalloc= boot option (it came with 2.6)"
+        );
+    }
+
+    #[test]
+    fn typing_applies_good_values_and_reports_bad_ones_only_on_commit() {
+        let s = start().reduce(Action::SetRamText(typed("3", false)));
+        assert_eq!(s.problem, None, "half-typed: no message yet");
+        assert_eq!(s.drafts.ram, "3");
+        assert_eq!(s.inputs.ram, 2 * GIB);
+        let s = s.reduce(Action::SetRamText(typed("3G", false)));
+        assert_eq!(s.inputs.ram, 3 * GIB);
+        assert_eq!(s.drafts.ram, "3G");
+        let s = s.reduce(Action::SetRamText(typed("3Q", true)));
+        assert_eq!(s.inputs.ram, 3 * GIB);
+        assert_eq!(s.drafts.ram, "3Q");
+        assert!(s
+            .problem
+            .clone()
+            .unwrap()
+            .message
+            .contains("unit must be K, M, G or T"));
+    }
+
+    #[test]
+    fn ram_outside_the_machine_range_is_refused() {
+        let s = start().reduce(Action::SetRamText(typed("128G", true)));
+        assert_eq!(s.inputs.ram, 2 * GIB);
+        assert!(s
+            .problem
+            .clone()
+            .unwrap()
+            .message
+            .contains("16 MiB .. 64 GiB"));
+    }
+
+    #[test]
+    fn a_pasted_log_drives_the_map_and_garbage_is_refused() {
+        let log = "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\n\
+                   BIOS-e820: [mem 0x0000000000100000-0x000000007ffdffff] usable\n";
+        let s = start().reduce(Action::UseLog(log.into()));
+        assert!(s.inputs.log.is_some());
+        assert_eq!(s.layout.memory.max_pfn.as_u64(), 0x7ffe0);
+        let s = s.reduce(Action::UseLog("hello".into()));
+        assert!(s.inputs.log.is_some(), "the previous map stays");
+        assert_eq!(
+            s.problem.clone().unwrap().message,
+            "no BIOS-e820 lines found: paste the start of a kernel boot log (dmesg)"
+        );
+        let s = s.reduce(Action::ClearLog);
+        assert!(s.inputs.log.is_none());
+    }
+
+    #[test]
+    fn the_selection_follows_the_region_kind_across_layouts() {
+        let s = start();
+        let pkmap = s
+            .layout
+            .regions
+            .iter()
+            .position(|r| r.kind == RegionKind::Pkmap)
+            .unwrap();
+        let s = s.reduce(Action::Focus(Some(pkmap)));
+        assert_eq!(s.shown_region(), pkmap);
+        let s = s.reduce(Action::SetProfile(ProfileId::V2_6_32));
+        let shown = &s.layout.regions[s.shown_region()];
+        assert_eq!(shown.kind, RegionKind::Pkmap);
+        // HIGHMEM off: no pkmap window, so nothing stays selected and the default shows.
+        let s = s.reduce(Action::SetHighmem(false));
+        assert_eq!(s.focused, None);
+        assert_eq!(s.layout.regions[s.shown_region()].kind, RegionKind::Lowmem);
+    }
+
+    #[test]
+    fn ram_steps_cover_the_range_and_round_down() {
+        assert_eq!(RAM_STEPS[0], 16 * MIB);
+        assert_eq!(RAM_STEPS[RAM_STEPS.len() - 1], 64 * GIB);
+        assert_eq!(ram_step(2 * GIB), 10);
+        assert_eq!(ram_step(1000 * MIB), 7);
+        assert_eq!(size_text(3584 * MIB), "3584M");
+        assert_eq!(size_text(0), "0");
+    }
+}
