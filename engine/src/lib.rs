@@ -6,7 +6,15 @@
 #![warn(missing_docs)]
 
 pub mod addr;
+pub mod cpu;
 pub mod e820;
 pub mod layout;
+pub mod machine;
+pub mod messages;
+pub mod mmu;
+pub mod paging;
+pub mod phys;
 pub mod profile;
+pub mod sched;
 pub mod size;
+pub mod trace;

@@ -334,6 +334,126 @@ impl CpuEntryArea {
     }
 }
 
+/// The kernel image's sections in memory, in the order the linker script places them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct KernelImage {
+    /// `.text`, from `_text` to `_etext`.
+    pub text: u64,
+    /// Read-only data, to `__end_rodata`.
+    pub rodata: u64,
+    /// Writable data, to `_edata`.
+    pub data: u64,
+    /// `.init` sections, freed after boot (`__init_begin` to `__init_end`).
+    pub init: u64,
+    /// `.bss`.
+    pub bss: u64,
+    /// Where the sizes come from.
+    pub source: &'static str,
+}
+
+impl KernelImage {
+    /// Bytes from `_text` to the end of `.bss`.
+    pub fn size(&self) -> u64 {
+        self.text + self.rodata + self.data + self.init + self.bss
+    }
+}
+
+/// Which low pages boot keeps for itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum LowReserve {
+    /// These frames (page 0 for the BIOS data area, page 1 for the SMP trampoline).
+    Pages(&'static [u64]),
+    /// The whole first MiB (6.1's `reserve_real_mode`).
+    FirstMiB,
+}
+
+/// Where boot page tables come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum TableAlloc {
+    /// bootmem, first fit upwards from this frame.
+    FirstFitFrom(u64),
+    /// memblock, top-down from the end of lowmem.
+    TopDown,
+}
+
+/// Where `mem_map`, the `struct page` array, is allocated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum MemMapPlace {
+    /// bootmem with a 16 MiB goal (`__pa(MAX_DMA_ADDRESS)`), first fit upwards.
+    From16MiB,
+    /// memblock, top-down below the boot page tables.
+    TopDown,
+}
+
+/// How many `struct page`s `mem_map` holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum MemMapSize {
+    /// The node's frames plus one.
+    SpannedPlusOne,
+    /// The node's frames rounded up to a `MAX_ORDER` block.
+    AlignedToMaxOrder,
+}
+
+/// How the lowmem direct map is built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum DirectMapRule {
+    /// Large pages from physical 0 when the CPU has PSE, the last one possibly reaching past
+    /// lowmem (2.4.22 – 2.6.24).
+    LargeFromZero,
+    /// The first PMD and the unaligned tail in 4 KiB pages, large pages between (2.6.32).
+    FourKHeadAndTail,
+    /// As 2.6.32, and after boot every large page whose 4 KiB pages came to need different
+    /// protections (text, read-only data, data) is split (6.1).
+    FourKHeadAndTailSplitImage,
+}
+
+/// How the boot code lays out physical memory and builds the kernel's page tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct BootRules {
+    /// The CPU the profile runs on by default.
+    pub default_cpu: crate::cpu::CpuModel,
+    /// Where the kernel image is loaded (`CONFIG_PHYSICAL_START`).
+    pub kernel_phys_start: u64,
+    /// The image's sections.
+    pub kernel_image: KernelImage,
+    /// Low pages boot keeps.
+    pub low_reserve: LowReserve,
+    /// Where boot page tables come from.
+    pub table_alloc: TableAlloc,
+    /// Where `mem_map` goes.
+    pub mem_map_place: MemMapPlace,
+    /// How big it is.
+    pub mem_map_size: MemMapSize,
+    /// `sizeof(struct page)` with HIGHMEM.
+    pub struct_page: u64,
+    /// `sizeof(struct page)` without HIGHMEM (2.4 drops `virtual`).
+    pub struct_page_no_highmem: u64,
+    /// The direct map.
+    pub direct_map: DirectMapRule,
+    /// Large pages count as kernel text from `PAGE_OFFSET` (2.x) rather than from `_text`.
+    pub exec_from_page_offset: bool,
+    /// The era knows execute-disable (not 2.4).
+    pub has_nx: bool,
+    /// With PAE, the user PDPT entries of `swapper_pg_dir` point at `empty_zero_page`.
+    pub pae_user_pdptes_zero_page: bool,
+    /// `/proc/meminfo` has `DirectMap4k`/`DirectMap2M` lines (2.6.32 on).
+    pub reports_direct_map: bool,
+    /// The buddy allocator's rules.
+    pub buddy: crate::phys::BuddyRules,
+}
+
+/// What `__get_free_pages()` does when asked for high memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum GfpHighmemRule {
+    /// It takes a highmem page, finds no address for it, returns 0 and the page leaks
+    /// (2.4.22 – 2.6.24).
+    ReturnsZero,
+    /// As above, after a `VM_BUG_ON` that only `CONFIG_DEBUG_VM` kernels compile in (2.6.32).
+    VmBugOnThenZero,
+    /// `__GFP_HIGHMEM` is silently dropped, so a lowmem page is returned (6.1).
+    StripsHighmem,
+}
+
 /// Everything the model knows about one kernel.
 #[derive(Debug, Serialize)]
 pub struct Profile {
@@ -403,6 +523,17 @@ pub struct Profile {
     pub prints_layout_block: bool,
     /// The `/proc/meminfo` VmallocTotal format's label with its spacing, if the line exists.
     pub meminfo_vmalloc_total: Option<&'static str>,
+    /// Boot: physical layout and kernel page tables.
+    pub boot: BootRules,
+    /// What the kernel prints when something goes wrong.
+    pub messages: crate::messages::Messages,
+    /// `__get_free_pages()` with `__GFP_HIGHMEM`.
+    pub get_free_pages_highmem: GfpHighmemRule,
+    /// `GFP_KERNEL`'s value in this era (the flag bits were renumbered over time).
+    pub gfp_kernel: u32,
+    /// `flush_tlb_all()` also makes a CPU in lazy TLB mode leave the borrowed address space
+    /// (`leave_mm`, 2.4 – 2.6.32; 6.1 only flushes).
+    pub flush_all_leaves_lazy_mm: bool,
 }
 
 /// `NR_CPUS` values a kernel accepts.
@@ -535,6 +666,43 @@ static V2_4_22: Profile = Profile {
     e820_print: E820Print::Old,
     prints_layout_block: false,
     meminfo_vmalloc_total: None,
+    boot: BootRules {
+        default_cpu: crate::cpu::CpuModel::PentiumIII,
+        kernel_phys_start: 0x10_0000,
+        kernel_image: KernelImage {
+            text: 1300 << 10,
+            rodata: 250 << 10,
+            data: 200 << 10,
+            init: 160 << 10,
+            bss: 250 << 10,
+            source: "a typical distribution build of the era (approximate; the image's size is a property of the build, not of the kernel's rules)",
+        },
+        low_reserve: LowReserve::Pages(&[0, 1]),
+        table_alloc: TableAlloc::FirstFitFrom(0),
+        mem_map_place: MemMapPlace::From16MiB,
+        mem_map_size: MemMapSize::SpannedPlusOne,
+        struct_page: 48,
+        struct_page_no_highmem: 44,
+        direct_map: DirectMapRule::LargeFromZero,
+        exec_from_page_offset: true,
+        has_nx: false,
+        pae_user_pdptes_zero_page: true,
+        reports_direct_map: false,
+        buddy: crate::phys::BuddyRules {
+            max_order: 10,
+            split_keeps_upper: true,
+            merge_likely_to_tail: false,
+            boot_lowmem_to_tail: false,
+        },
+    },
+    messages: crate::messages::Messages {
+        oops: crate::messages::OopsStyle::Unable,
+        sched: crate::messages::SchedBugStyle::InInterrupt,
+        preempt: None,
+    },
+    get_free_pages_highmem: GfpHighmemRule::ReturnsZero,
+    gfp_kernel: 0x1f0,
+    flush_all_leaves_lazy_mm: true,
 };
 
 static V2_6_11: Profile = Profile {
@@ -598,6 +766,43 @@ static V2_6_11: Profile = Profile {
     e820_print: E820Print::Old,
     prints_layout_block: false,
     meminfo_vmalloc_total: Some("VmallocTotal: "),
+    boot: BootRules {
+        default_cpu: crate::cpu::CpuModel::Pentium4,
+        kernel_phys_start: 0x10_0000,
+        kernel_image: KernelImage {
+            text: 2000 << 10,
+            rodata: 400 << 10,
+            data: 350 << 10,
+            init: 200 << 10,
+            bss: 300 << 10,
+            source: "a typical distribution build of the era (approximate; the image's size is a property of the build, not of the kernel's rules)",
+        },
+        low_reserve: LowReserve::Pages(&[0, 1]),
+        table_alloc: TableAlloc::FirstFitFrom(0),
+        mem_map_place: MemMapPlace::From16MiB,
+        mem_map_size: MemMapSize::SpannedPlusOne,
+        struct_page: 32,
+        struct_page_no_highmem: 32,
+        direct_map: DirectMapRule::LargeFromZero,
+        exec_from_page_offset: true,
+        has_nx: true,
+        pae_user_pdptes_zero_page: true,
+        reports_direct_map: false,
+        buddy: crate::phys::BuddyRules {
+            max_order: 11,
+            split_keeps_upper: false,
+            merge_likely_to_tail: false,
+            boot_lowmem_to_tail: false,
+        },
+    },
+    messages: crate::messages::Messages {
+        oops: crate::messages::OopsStyle::Unable,
+        sched: crate::messages::SchedBugStyle::Atomic2611,
+        preempt: Some(crate::messages::PreemptLayout { hardirq_bits: 12 }),
+    },
+    get_free_pages_highmem: GfpHighmemRule::ReturnsZero,
+    gfp_kernel: 0xd0,
+    flush_all_leaves_lazy_mm: true,
 };
 
 static V2_6_24: Profile = Profile {
@@ -672,6 +877,43 @@ static V2_6_24: Profile = Profile {
     e820_print: E820Print::Old,
     prints_layout_block: true,
     meminfo_vmalloc_total: Some("VmallocTotal: "),
+    boot: BootRules {
+        default_cpu: crate::cpu::CpuModel::Core2,
+        kernel_phys_start: 0x10_0000,
+        kernel_image: KernelImage {
+            text: 2400 << 10,
+            rodata: 700 << 10,
+            data: 450 << 10,
+            init: 350 << 10,
+            bss: 400 << 10,
+            source: "a typical distribution build of the era (approximate; the image's size is a property of the build, not of the kernel's rules)",
+        },
+        low_reserve: LowReserve::Pages(&[0, 1]),
+        table_alloc: TableAlloc::FirstFitFrom(0),
+        mem_map_place: MemMapPlace::From16MiB,
+        mem_map_size: MemMapSize::AlignedToMaxOrder,
+        struct_page: 32,
+        struct_page_no_highmem: 32,
+        direct_map: DirectMapRule::LargeFromZero,
+        exec_from_page_offset: true,
+        has_nx: true,
+        pae_user_pdptes_zero_page: true,
+        reports_direct_map: false,
+        buddy: crate::phys::BuddyRules {
+            max_order: 11,
+            split_keeps_upper: false,
+            merge_likely_to_tail: false,
+            boot_lowmem_to_tail: false,
+        },
+    },
+    messages: crate::messages::Messages {
+        oops: crate::messages::OopsStyle::BugVirtualAddress,
+        sched: crate::messages::SchedBugStyle::Atomic,
+        preempt: Some(crate::messages::PreemptLayout { hardirq_bits: 12 }),
+    },
+    get_free_pages_highmem: GfpHighmemRule::ReturnsZero,
+    gfp_kernel: 0xd0,
+    flush_all_leaves_lazy_mm: true,
 };
 
 static V2_6_32: Profile = Profile {
@@ -748,6 +990,43 @@ static V2_6_32: Profile = Profile {
     e820_print: E820Print::Old2632,
     prints_layout_block: true,
     meminfo_vmalloc_total: Some("VmallocTotal:   "),
+    boot: BootRules {
+        default_cpu: crate::cpu::CpuModel::Core2,
+        kernel_phys_start: 0x100_0000,
+        kernel_image: KernelImage {
+            text: 3500 << 10,
+            rodata: 1100 << 10,
+            data: 700 << 10,
+            init: 500 << 10,
+            bss: 600 << 10,
+            source: "a typical distribution build of the era (approximate; the image's size is a property of the build, not of the kernel's rules)",
+        },
+        low_reserve: LowReserve::Pages(&[0, 1]),
+        table_alloc: TableAlloc::FirstFitFrom(7),
+        mem_map_place: MemMapPlace::From16MiB,
+        mem_map_size: MemMapSize::AlignedToMaxOrder,
+        struct_page: 32,
+        struct_page_no_highmem: 32,
+        direct_map: DirectMapRule::FourKHeadAndTail,
+        exec_from_page_offset: true,
+        has_nx: true,
+        pae_user_pdptes_zero_page: false,
+        reports_direct_map: true,
+        buddy: crate::phys::BuddyRules {
+            max_order: 11,
+            split_keeps_upper: false,
+            merge_likely_to_tail: false,
+            boot_lowmem_to_tail: false,
+        },
+    },
+    messages: crate::messages::Messages {
+        oops: crate::messages::OopsStyle::BugAtPointer,
+        sched: crate::messages::SchedBugStyle::Atomic,
+        preempt: Some(crate::messages::PreemptLayout { hardirq_bits: 10 }),
+    },
+    get_free_pages_highmem: GfpHighmemRule::VmBugOnThenZero,
+    gfp_kernel: 0xd0,
+    flush_all_leaves_lazy_mm: true,
 };
 
 /// The warnings of 2.6.32 and 6.1.
@@ -841,6 +1120,43 @@ static V6_1: Profile = Profile {
     e820_print: E820Print::Mem,
     prints_layout_block: false,
     meminfo_vmalloc_total: Some("VmallocTotal:   "),
+    boot: BootRules {
+        default_cpu: crate::cpu::CpuModel::Skylake,
+        kernel_phys_start: 0x100_0000,
+        kernel_image: KernelImage {
+            text: 9423 << 10,
+            rodata: 3188 << 10,
+            data: 1265 << 10,
+            init: 928 << 10,
+            bss: 476 << 10,
+            source: "the Memory: line of the reference boot of Debian 12's 686-pae kernel",
+        },
+        low_reserve: LowReserve::FirstMiB,
+        table_alloc: TableAlloc::TopDown,
+        mem_map_place: MemMapPlace::TopDown,
+        mem_map_size: MemMapSize::AlignedToMaxOrder,
+        struct_page: 40,
+        struct_page_no_highmem: 40,
+        direct_map: DirectMapRule::FourKHeadAndTailSplitImage,
+        exec_from_page_offset: false,
+        has_nx: true,
+        pae_user_pdptes_zero_page: false,
+        reports_direct_map: true,
+        buddy: crate::phys::BuddyRules {
+            max_order: 11,
+            split_keeps_upper: false,
+            merge_likely_to_tail: true,
+            boot_lowmem_to_tail: true,
+        },
+    },
+    messages: crate::messages::Messages {
+        oops: crate::messages::OopsStyle::PageFault,
+        sched: crate::messages::SchedBugStyle::Atomic,
+        preempt: Some(crate::messages::PreemptLayout { hardirq_bits: 4 }),
+    },
+    get_free_pages_highmem: GfpHighmemRule::StripsHighmem,
+    gfp_kernel: 0xcc0,
+    flush_all_leaves_lazy_mm: false,
 };
 
 #[cfg(test)]

@@ -1,0 +1,759 @@
+//! The facade: `Machine::new(config)`, `machine.apply(&op) -> Outcome`, `machine.snapshot()`.
+//!
+//! A machine is the layout of [`crate::layout`] brought to life: physical memory with its
+//! buddy allocator, the kernel's page tables written into it, CPUs with TLBs, and tasks.
+//! Every operation returns an [`Outcome`] with the call tree it ran and the cells it changed.
+//! Misuse is modelled, not fatal: what the kernel would report as a BUG or an oops comes back
+//! as such, and an operation the model cannot carry out leaves the machine as it was.
+
+pub mod gfp;
+mod ops_cpu;
+mod ops_mem;
+
+use crate::addr::{PhysAddr, VirtAddr};
+use crate::cpu::{CpuModel, CpuSpec, TlbArray};
+use crate::e820::E820Map;
+use crate::layout::{self, Layout, LayoutError, LayoutRequest};
+use crate::mmu::{Tlb, TlbEntry};
+use crate::paging::kernel::{self, KernelTables};
+use crate::paging::PagingMode;
+use crate::phys::{PhysMem, Reservation};
+use crate::profile::{KernelConfig, Profile, ProfileId};
+use crate::sched::{Cpu, Task, TaskState};
+use crate::trace::{Call, Change, Tracer};
+pub use gfp::Gfp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Everything a machine is built from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MachineConfig {
+    /// The kernel.
+    pub profile: ProfileId,
+    /// The BIOS memory map.
+    pub e820: E820Map,
+    /// `CONFIG_X86_PAE`.
+    pub pae: bool,
+    /// `CONFIG_HIGHMEM`.
+    pub highmem: bool,
+    /// `CONFIG_NR_CPUS`; `None` for the profile's default.
+    pub nr_cpus: Option<u32>,
+    /// The `vmalloc=` boot option.
+    pub vmalloc: Option<u64>,
+    /// Configuration options; `None` for the profile's default.
+    pub config: Option<KernelConfig>,
+    /// CPUs simulated (at most `NR_CPUS`).
+    pub cpus: usize,
+    /// The CPU model; `None` for the profile's default.
+    pub cpu_model: Option<CpuModel>,
+    /// Overrides the 4 KiB data-TLB array: (entries, ways).
+    pub tlb: Option<(u32, u32)>,
+}
+
+impl MachineConfig {
+    /// The profile's defaults for a map, with one CPU.
+    pub fn new(profile: ProfileId, e820: E820Map) -> MachineConfig {
+        MachineConfig {
+            profile,
+            e820,
+            pae: true,
+            highmem: true,
+            nr_cpus: None,
+            vmalloc: None,
+            config: None,
+            cpus: 1,
+            cpu_model: None,
+            tlb: None,
+        }
+    }
+}
+
+/// Why a machine could not be built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MachineError {
+    /// The layout is impossible (see [`LayoutError`]).
+    Layout(LayoutError),
+    /// Boot could not place the kernel, its page tables or `mem_map`.
+    Boot(String),
+    /// More CPUs than `NR_CPUS`, or none.
+    Cpus {
+        /// CPUs asked for.
+        cpus: usize,
+        /// `NR_CPUS`.
+        nr_cpus: u32,
+    },
+    /// A TLB geometry that does not divide into sets.
+    Tlb(String),
+}
+
+impl fmt::Display for MachineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MachineError::Layout(e) => e.fmt(f),
+            MachineError::Boot(why) => write!(f, "boot fails: {why}"),
+            MachineError::Cpus { cpus, nr_cpus } => write!(
+                f,
+                "cpus={cpus}: a kernel built with NR_CPUS={nr_cpus} runs 1 to {nr_cpus} CPUs"
+            ),
+            MachineError::Tlb(why) => write!(f, "tlb: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for MachineError {}
+
+/// How an operation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultKind {
+    /// Done.
+    Ok,
+    /// The task went to sleep.
+    Sleep,
+    /// The kernel would report a BUG.
+    Bug,
+    /// The kernel would oops.
+    Oops,
+    /// Done with a warning, or refused by the model with the machine unchanged.
+    Warn,
+}
+
+impl ResultKind {
+    /// Its name as scripts and JSON show it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ResultKind::Ok => "ok",
+            ResultKind::Sleep => "sleep",
+            ResultKind::Bug => "bug",
+            ResultKind::Oops => "oops",
+            ResultKind::Warn => "warn",
+        }
+    }
+}
+
+/// What an operation did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    /// How it ended.
+    pub result: ResultKind,
+    /// Its value (an address, a frame number), where it has one.
+    pub value: Option<u64>,
+    /// What happened, in words (for a BUG or oops, what the kernel prints).
+    pub message: String,
+    /// The call tree.
+    pub trace: Call,
+    /// The cells it changed.
+    pub changes: Vec<Change>,
+}
+
+/// A page named by a script, or by its frame number.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageRef {
+    /// A name given with `as=` when it was allocated.
+    Name(String),
+    /// A frame number.
+    Pfn(u64),
+}
+
+/// A protection for `set_pte`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Prot {
+    /// `PAGE_KERNEL`.
+    Kernel,
+    /// `PAGE_KERNEL_RO`.
+    KernelRo,
+    /// `PAGE_KERNEL_EXEC`.
+    KernelExec,
+    /// `PAGE_KERNEL_NOCACHE`.
+    KernelNocache,
+    /// Raw flag bits.
+    Raw(u64),
+}
+
+/// An operation. The names are the kernel's (or the hardware's) own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// Creates a task and makes it current on a CPU.
+    Task {
+        /// Its name.
+        name: String,
+        /// The CPU.
+        cpu: usize,
+        /// A kernel thread (no address space of its own).
+        kthread: bool,
+    },
+    /// A context switch.
+    Switch {
+        /// The CPU.
+        cpu: usize,
+        /// The task to run.
+        task: String,
+    },
+    /// A 32-bit data read through the CPU's TLB and page tables.
+    Read {
+        /// The CPU.
+        cpu: usize,
+        /// The address.
+        vaddr: u32,
+    },
+    /// A 32-bit data write.
+    Write {
+        /// The CPU.
+        cpu: usize,
+        /// The address.
+        vaddr: u32,
+        /// The value.
+        value: u32,
+    },
+    /// `invlpg`.
+    Invlpg {
+        /// The CPU.
+        cpu: usize,
+        /// The address.
+        vaddr: u32,
+    },
+    /// Writes CR3 with its own value.
+    ReloadCr3 {
+        /// The CPU.
+        cpu: usize,
+    },
+    /// Clears and sets CR4.PGE.
+    TogglePge {
+        /// The CPU.
+        cpu: usize,
+    },
+    /// `flush_tlb_all()`: an IPI to every CPU.
+    FlushTlbAll,
+    /// Enters a hardware interrupt.
+    IrqEnter {
+        /// The CPU.
+        cpu: usize,
+    },
+    /// Leaves it.
+    IrqExit {
+        /// The CPU.
+        cpu: usize,
+    },
+    /// Enters a softirq.
+    SoftirqEnter {
+        /// The CPU.
+        cpu: usize,
+    },
+    /// Leaves it.
+    SoftirqExit {
+        /// The CPU.
+        cpu: usize,
+    },
+    /// `alloc_pages(gfp, order)`.
+    AllocPages {
+        /// The flags.
+        gfp: Gfp,
+        /// The order.
+        order: u32,
+        /// A name for the block.
+        name: Option<String>,
+    },
+    /// `__free_pages(page, order)`.
+    FreePages {
+        /// The block.
+        page: PageRef,
+        /// Its order (defaults to the order it was allocated with).
+        order: Option<u32>,
+    },
+    /// `__get_free_pages(gfp, order)`: like `alloc_pages`, but returns an address.
+    GetFreePages {
+        /// The flags.
+        gfp: Gfp,
+        /// The order.
+        order: u32,
+        /// A name for the block.
+        name: Option<String>,
+    },
+    /// Writes a PTE of the kernel's reference tables (`init_mm`), allocating the page table
+    /// if the page-directory entry is empty. No TLB is flushed.
+    SetPte {
+        /// The kernel address.
+        vaddr: u32,
+        /// The frame to map.
+        pfn: u64,
+        /// The protection.
+        prot: Prot,
+    },
+    /// Clears a PTE of the reference tables. No TLB is flushed.
+    PteClear {
+        /// The kernel address.
+        vaddr: u32,
+    },
+}
+
+/// A named allocation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Handle {
+    /// First frame.
+    pub pfn: u64,
+    /// Order.
+    pub order: u32,
+    /// Freed already.
+    pub freed: bool,
+}
+
+/// The machine.
+#[derive(Clone, Debug)]
+pub struct Machine {
+    profile: &'static Profile,
+    config: MachineConfig,
+    layout: Layout,
+    cpu_spec: CpuSpec,
+    tlb_arrays: Vec<TlbArray>,
+    mem: PhysMem,
+    kernel: KernelTables,
+    cpus: Vec<Cpu>,
+    tasks: Vec<Task>,
+    handles: BTreeMap<String, Handle>,
+    next_pid: u32,
+}
+
+impl Machine {
+    /// Boots a machine.
+    pub fn new(config: MachineConfig) -> Result<Machine, MachineError> {
+        let profile = config.profile.profile();
+        let layout = layout::compute(&LayoutRequest {
+            profile: config.profile,
+            e820: config.e820.clone(),
+            pae: config.pae,
+            highmem: config.highmem,
+            nr_cpus: config.nr_cpus,
+            vmalloc: config.vmalloc,
+            config: config.config,
+        })
+        .map_err(MachineError::Layout)?;
+        let nr_cpus = layout.resolved.nr_cpus;
+        if config.cpus == 0 || config.cpus > nr_cpus as usize {
+            return Err(MachineError::Cpus {
+                cpus: config.cpus,
+                nr_cpus,
+            });
+        }
+        let cpu_spec = config.cpu_model.unwrap_or(profile.boot.default_cpu).spec();
+        let mut tlb_arrays: Vec<TlbArray> = cpu_spec.dtlb.to_vec();
+        if let Some((entries, ways)) = config.tlb {
+            if entries == 0 || ways == 0 || entries % ways != 0 || entries > 4096 {
+                return Err(MachineError::Tlb(format!(
+                    "{entries} entries in {ways} ways: entries must be a multiple of ways, 1 to 4096"
+                )));
+            }
+            if let Some(a) = tlb_arrays.iter_mut().find(|a| a.small) {
+                a.entries = entries;
+                a.ways = ways;
+            }
+        }
+        let plan =
+            kernel::plan(profile, &layout, &cpu_spec).map_err(|e| MachineError::Boot(e.0))?;
+        let mut mem = PhysMem::boot(&layout, profile.boot.buddy, plan.reservations.clone());
+        let kernel = kernel::build(profile, &layout, &cpu_spec, &plan, &mut mem);
+        let mut m = Machine {
+            profile,
+            config,
+            layout,
+            cpu_spec,
+            tlb_arrays,
+            mem,
+            kernel,
+            cpus: Vec::new(),
+            tasks: Vec::new(),
+            handles: BTreeMap::new(),
+            next_pid: 100,
+        };
+        for id in 0..m.config.cpus {
+            let mut cpu = Cpu {
+                id,
+                current: None,
+                active_mm: None,
+                lazy: false,
+                cr3: m.kernel.swapper_pg_dir,
+                pdptes: [0; 4],
+                pge: m.cpu_spec.pge,
+                contexts: Vec::new(),
+                preempt_disabled: 0,
+                tlb: Tlb::new(&m.tlb_arrays),
+            };
+            cpu.pdptes = m.load_pdptes(cpu.cr3);
+            m.cpus.push(cpu);
+        }
+        Ok(m)
+    }
+
+    /// The four PDPTEs at a PAE CR3 (all zero without PAE).
+    fn load_pdptes(&self, cr3: PhysAddr) -> [u64; 4] {
+        let mut p = [0; 4];
+        if self.kernel.mode == PagingMode::Pae {
+            for (i, e) in p.iter_mut().enumerate() {
+                *e = self
+                    .mem
+                    .read_u64(PhysAddr::new(cr3.as_u64() + 8 * i as u64));
+            }
+        }
+        p
+    }
+
+    /// Carries out an operation.
+    pub fn apply(&mut self, op: &Op) -> Outcome {
+        let mut t = Tracer::new();
+        let (result, value, message) = match op {
+            Op::Task { name, cpu, kthread } => self.op_task(&mut t, name, *cpu, *kthread),
+            Op::Switch { cpu, task } => self.op_switch(&mut t, *cpu, task),
+            Op::Read { cpu, vaddr } => self.op_access(&mut t, *cpu, *vaddr, None),
+            Op::Write { cpu, vaddr, value } => self.op_access(&mut t, *cpu, *vaddr, Some(*value)),
+            Op::Invlpg { cpu, vaddr } => self.op_invlpg(&mut t, *cpu, *vaddr),
+            Op::ReloadCr3 { cpu } => self.op_reload_cr3(&mut t, *cpu),
+            Op::TogglePge { cpu } => self.op_toggle_pge(&mut t, *cpu),
+            Op::FlushTlbAll => self.op_flush_tlb_all(&mut t),
+            Op::IrqEnter { cpu } => self.op_enter(&mut t, *cpu, crate::sched::Context::Hardirq),
+            Op::SoftirqEnter { cpu } => self.op_enter(&mut t, *cpu, crate::sched::Context::Softirq),
+            Op::IrqExit { cpu } => self.op_exit(&mut t, *cpu, crate::sched::Context::Hardirq),
+            Op::SoftirqExit { cpu } => self.op_exit(&mut t, *cpu, crate::sched::Context::Softirq),
+            Op::AllocPages { gfp, order, name } => {
+                self.op_alloc_pages(&mut t, gfp, *order, name.as_deref())
+            }
+            Op::FreePages { page, order } => self.op_free_pages(&mut t, page, *order),
+            Op::GetFreePages { gfp, order, name } => {
+                self.op_get_free_pages(&mut t, gfp, *order, name.as_deref())
+            }
+            Op::SetPte { vaddr, pfn, prot } => self.op_set_pte(&mut t, *vaddr, *pfn, *prot),
+            Op::PteClear { vaddr } => self.op_pte_clear(&mut t, *vaddr),
+        };
+        let (trace, changes) = t.finish();
+        Outcome {
+            result,
+            value,
+            message,
+            trace,
+            changes,
+        }
+    }
+
+    /// The profile.
+    pub fn profile(&self) -> &'static Profile {
+        self.profile
+    }
+
+    /// The configuration the machine was built from.
+    pub fn config(&self) -> &MachineConfig {
+        &self.config
+    }
+
+    /// The layout.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// The CPU model.
+    pub fn cpu_spec(&self) -> &CpuSpec {
+        &self.cpu_spec
+    }
+
+    /// Physical memory.
+    pub fn mem(&self) -> &PhysMem {
+        &self.mem
+    }
+
+    /// The kernel's reference page tables.
+    pub fn kernel_tables(&self) -> &KernelTables {
+        &self.kernel
+    }
+
+    /// The CPUs.
+    pub fn cpus(&self) -> &[Cpu] {
+        &self.cpus
+    }
+
+    /// The tasks.
+    pub fn tasks(&self) -> &[Task] {
+        &self.tasks
+    }
+
+    /// A task's index by name.
+    pub fn task_index(&self, name: &str) -> Option<usize> {
+        self.tasks.iter().position(|t| t.name == name)
+    }
+
+    /// The named allocations.
+    pub fn handles(&self) -> &BTreeMap<String, Handle> {
+        &self.handles
+    }
+
+    /// A walk of `va` through a CPU's current tables, without touching the TLB or A/D bits:
+    /// what the page-walk view shows.
+    pub fn probe(&self, cpu: usize, va: VirtAddr) -> Option<crate::mmu::Walk> {
+        let c = self.cpus.get(cpu)?;
+        Some(crate::mmu::walk(
+            &self.mem,
+            &self.walk_ctx(c),
+            va,
+            crate::mmu::Access::Read,
+        ))
+    }
+
+    fn walk_ctx(&self, c: &Cpu) -> crate::mmu::WalkCtx {
+        crate::mmu::WalkCtx {
+            mode: self.kernel.mode,
+            cr3: c.cr3,
+            pdptes: c.pdptes,
+            nxe: self.kernel.nxe,
+            wp: true,
+            user: false,
+        }
+    }
+
+    /// The state as plain data.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            profile: self.profile.name.to_string(),
+            paging: if self.kernel.mode == PagingMode::Pae {
+                "pae"
+            } else {
+                "non-pae"
+            }
+            .to_string(),
+            cpu_model: self.cpu_spec.name.to_string(),
+            cpus: self
+                .cpus
+                .iter()
+                .map(|c| CpuSnapshot {
+                    id: c.id,
+                    current: c.current.map(|i| self.tasks[i].name.clone()),
+                    context: c.context_name().to_string(),
+                    preempt_count: self.preempt_count(c),
+                    cr3: format!("{:#x}", c.cr3.as_u64()),
+                    pge: c.pge,
+                    lazy: c.lazy,
+                    tlb: c
+                        .tlb
+                        .entries()
+                        .into_iter()
+                        .map(|(s, e)| TlbSnapshot::of(s, e))
+                        .collect(),
+                    tlb_counters: c.tlb.counters,
+                })
+                .collect(),
+            tasks: self
+                .tasks
+                .iter()
+                .map(|t| TaskSnapshot {
+                    name: t.name.clone(),
+                    pid: t.pid,
+                    kthread: t.kthread,
+                    state: t.state.clone(),
+                    pgd: t.pgd.map(|p| format!("{:#x}", p.as_u64())),
+                })
+                .collect(),
+            zones: self
+                .mem
+                .zones()
+                .iter()
+                .map(|z| ZoneSnapshot {
+                    zone: z.kind.name().to_string(),
+                    start_pfn: z.start,
+                    end_pfn: z.end,
+                    present: z.present,
+                    managed: z.managed,
+                    free_pages: z.free_pages,
+                    free_blocks: z.free.iter().map(|l| l.len()).collect(),
+                })
+                .collect(),
+            buddyinfo: self.mem.buddyinfo(),
+            reservations: self.mem.reservations().to_vec(),
+            handles: self.handles.clone(),
+            direct_map: self.kernel.meminfo_direct_map(),
+        }
+    }
+
+    /// The preempt count of a CPU as its kernel would hold it (2.4 has none: 0).
+    pub fn preempt_count(&self, c: &Cpu) -> u32 {
+        match self.profile.messages.preempt {
+            Some(_) => self.profile.messages.preempt_count(
+                c.preempt_disabled,
+                c.softirq_count(),
+                c.hardirq_count(),
+            ),
+            None => 0,
+        }
+    }
+
+    /// Everything that must always hold.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        self.mem.check_invariants()?;
+        for (i, t) in self.tasks.iter().enumerate() {
+            if let TaskState::Running { cpu } = t.state {
+                if self.cpus.get(cpu).and_then(|c| c.current) != Some(i) {
+                    return Err(format!(
+                        "task {} says it runs on CPU {cpu}, which runs another",
+                        t.name
+                    ));
+                }
+            }
+            for &f in &t.pgd_frames {
+                if self.mem.frame(f).kind() != crate::phys::FrameKind::Allocated {
+                    return Err(format!(
+                        "task {}'s page directory frame {f:#x} is not allocated",
+                        t.name
+                    ));
+                }
+            }
+        }
+        for c in &self.cpus {
+            if let Some(i) = c.current {
+                if self.tasks[i].state != (TaskState::Running { cpu: c.id }) {
+                    return Err(format!(
+                        "CPU {} runs {}, which is not marked running there",
+                        c.id, self.tasks[i].name
+                    ));
+                }
+            }
+            for (slot, e) in c.tlb.entries() {
+                let others = c
+                    .tlb
+                    .entries()
+                    .into_iter()
+                    .filter(|(s, o)| {
+                        s.array == slot.array && o.va == e.va && o.page_size == e.page_size
+                    })
+                    .count();
+                if others != 1 {
+                    return Err(format!("CPU {} caches {:#x} twice", c.id, e.va));
+                }
+            }
+        }
+        for (name, h) in &self.handles {
+            let f = self.mem.frame(h.pfn);
+            let allocated =
+                f.kind() == crate::phys::FrameKind::Allocated && f.head_order() == Some(h.order);
+            if !h.freed && !allocated {
+                return Err(format!("{name} ({:#x}) should be allocated", h.pfn));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A CPU, as data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CpuSnapshot {
+    /// Its number.
+    pub id: usize,
+    /// The current task (`None`: idle).
+    pub current: Option<String>,
+    /// process, softirq or hardirq.
+    pub context: String,
+    /// The preempt count.
+    pub preempt_count: u32,
+    /// CR3.
+    pub cr3: String,
+    /// CR4.PGE.
+    pub pge: bool,
+    /// Lazy TLB mode.
+    pub lazy: bool,
+    /// The TLB's valid entries.
+    pub tlb: Vec<TlbSnapshot>,
+    /// Its counters.
+    pub tlb_counters: crate::mmu::tlb::TlbCounters,
+}
+
+/// A TLB entry, as data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TlbSnapshot {
+    /// Array, set and way.
+    pub array: usize,
+    /// Set.
+    pub set: usize,
+    /// Way.
+    pub way: usize,
+    /// Virtual page.
+    pub va: String,
+    /// Physical frame.
+    pub frame: String,
+    /// Page size.
+    pub page_size: u64,
+    /// Global.
+    pub global: bool,
+    /// Writable.
+    pub writable: bool,
+}
+
+impl TlbSnapshot {
+    fn of(s: crate::mmu::Slot, e: TlbEntry) -> TlbSnapshot {
+        TlbSnapshot {
+            array: s.array,
+            set: s.set,
+            way: s.way,
+            va: format!("{:#010x}", e.va),
+            frame: format!("{:#x}", e.frame),
+            page_size: e.page_size,
+            global: e.rights.global,
+            writable: e.rights.writable,
+        }
+    }
+}
+
+/// A task, as data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TaskSnapshot {
+    /// Name.
+    pub name: String,
+    /// Pid.
+    pub pid: u32,
+    /// Kernel thread.
+    pub kthread: bool,
+    /// State.
+    pub state: TaskState,
+    /// Page directory.
+    pub pgd: Option<String>,
+}
+
+/// A zone's allocator, as data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ZoneSnapshot {
+    /// Name.
+    pub zone: String,
+    /// First frame.
+    pub start_pfn: u64,
+    /// One past the last.
+    pub end_pfn: u64,
+    /// RAM frames.
+    pub present: u64,
+    /// Frames the allocator manages.
+    pub managed: u64,
+    /// Free frames.
+    pub free_pages: u64,
+    /// Free blocks per order.
+    pub free_blocks: Vec<usize>,
+}
+
+/// The machine's state as plain data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Snapshot {
+    /// The kernel.
+    pub profile: String,
+    /// Paging mode.
+    pub paging: String,
+    /// CPU model.
+    pub cpu_model: String,
+    /// CPUs.
+    pub cpus: Vec<CpuSnapshot>,
+    /// Tasks.
+    pub tasks: Vec<TaskSnapshot>,
+    /// Zones.
+    pub zones: Vec<ZoneSnapshot>,
+    /// `/proc/buddyinfo`.
+    pub buddyinfo: String,
+    /// Boot reservations.
+    pub reservations: Vec<Reservation>,
+    /// Named allocations.
+    pub handles: BTreeMap<String, Handle>,
+    /// The `DirectMap` lines of `/proc/meminfo`.
+    pub direct_map: String,
+}

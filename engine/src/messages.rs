@@ -1,0 +1,181 @@
+//! What each era's kernel prints when something goes wrong: oopses, "scheduling while
+//! atomic", "sleeping function called from invalid context". The format of each is chosen by
+//! a profile field; the printk formats were read in each kernel's tree
+//! (`arch/*/mm/fault*.c`, `kernel/sched*.c`, `kernel/sched/core.c`).
+
+use crate::mmu::walk::{Access, PageFault};
+use serde::Serialize;
+
+/// How a kernel-mode page fault it cannot handle is announced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum OopsStyle {
+    /// 2.4 and 2.6.11: `Unable to handle kernel paging request at virtual address %08lx`.
+    Unable,
+    /// 2.6.24: the same prefixed with `BUG: unable to handle kernel`.
+    BugVirtualAddress,
+    /// 2.6.32: `BUG: unable to handle kernel paging request at %p` (no `0x`).
+    BugAtPointer,
+    /// 6.1: `BUG: unable to handle page fault for address: %px`, then two `#PF:` lines.
+    PageFault,
+}
+
+/// How scheduling from atomic context is reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum SchedBugStyle {
+    /// 2.4: `Scheduling in interrupt` and a BUG (there is no preempt count).
+    InInterrupt,
+    /// 2.6.11: `scheduling while atomic: comm/0xcount/pid`.
+    Atomic2611,
+    /// 2.6.24 on: `BUG: scheduling while atomic: comm/pid/0xcount`.
+    Atomic,
+}
+
+/// The preempt-count layout (`include/linux/hardirq.h`, later `preempt.h`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PreemptLayout {
+    /// Bits of the hardirq count, from bit 16 (12 in 2.6.11/2.6.24, 10 in 2.6.32, 4 in 6.1).
+    pub hardirq_bits: u32,
+}
+
+/// The era's messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Messages {
+    /// Oopses.
+    pub oops: OopsStyle,
+    /// Scheduling while atomic.
+    pub sched: SchedBugStyle,
+    /// The preempt count, where there is one (not in 2.4).
+    pub preempt: Option<PreemptLayout>,
+}
+
+impl Messages {
+    /// The lines an oops for `fault` at `va` begins with.
+    pub fn oops(&self, va: u32, fault: &PageFault, access: Access) -> String {
+        let null = va < 4096;
+        match self.oops {
+            OopsStyle::Unable => format!(
+                "Unable to handle kernel {} at virtual address {va:08x}",
+                if null {
+                    "NULL pointer dereference"
+                } else {
+                    "paging request"
+                }
+            ),
+            OopsStyle::BugVirtualAddress => format!(
+                "BUG: unable to handle kernel {} at virtual address {va:08x}",
+                if null {
+                    "NULL pointer dereference"
+                } else {
+                    "paging request"
+                }
+            ),
+            OopsStyle::BugAtPointer => format!(
+                "BUG: unable to handle kernel {} at {va:08x}",
+                if null {
+                    "NULL pointer dereference"
+                } else {
+                    "paging request"
+                }
+            ),
+            OopsStyle::PageFault => {
+                let first = if null {
+                    format!("BUG: kernel NULL pointer dereference, address: {va:08x}")
+                } else {
+                    format!("BUG: unable to handle page fault for address: {va:08x}")
+                };
+                let what = match access {
+                    Access::Execute => "instruction fetch",
+                    Access::Write => "write access",
+                    Access::Read => "read access",
+                };
+                let code = fault.error_code;
+                let why = if code & 1 == 0 {
+                    "not-present page"
+                } else if code & 8 != 0 {
+                    "reserved bit violation"
+                } else {
+                    "permissions violation"
+                };
+                format!(
+                    "{first}\n#PF: supervisor {what} in kernel mode\n#PF: error_code({code:#06x}) - {why}"
+                )
+            }
+        }
+    }
+
+    /// The preempt count as the kernel would hold it.
+    pub fn preempt_count(&self, preempt: u32, softirq: u32, hardirq: u32) -> u32 {
+        preempt.min(0xff) | (softirq.min(0xff) << 8) | (hardirq << 16)
+    }
+
+    /// The report of a task scheduling in atomic context.
+    pub fn scheduling_while_atomic(&self, comm: &str, pid: u32, count: u32) -> String {
+        match self.sched {
+            SchedBugStyle::InInterrupt => {
+                "Scheduling in interrupt\nkernel BUG at sched.c:564!".into()
+            }
+            SchedBugStyle::Atomic2611 => {
+                format!("scheduling while atomic: {comm}/0x{count:08x}/{pid}")
+            }
+            SchedBugStyle::Atomic => {
+                format!("BUG: scheduling while atomic: {comm}/{pid}/0x{count:08x}")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mmu::walk::FaultKind;
+    use crate::paging::Level;
+
+    fn fault(code: u32) -> PageFault {
+        PageFault {
+            kind: FaultKind::NotPresent,
+            level: Level::Pte,
+            error_code: code,
+            reason: String::new(),
+        }
+    }
+
+    #[test]
+    fn oops_lines_per_era() {
+        let m = |oops| Messages {
+            oops,
+            sched: SchedBugStyle::Atomic,
+            preempt: None,
+        };
+        assert_eq!(
+            m(OopsStyle::Unable).oops(0xf880_0000, &fault(0), Access::Read),
+            "Unable to handle kernel paging request at virtual address f8800000"
+        );
+        assert_eq!(
+            m(OopsStyle::BugAtPointer).oops(0x10, &fault(0), Access::Read),
+            "BUG: unable to handle kernel NULL pointer dereference at 00000010"
+        );
+        assert_eq!(
+            m(OopsStyle::PageFault).oops(0xff00_1000, &fault(2), Access::Write),
+            "BUG: unable to handle page fault for address: ff001000\n\
+             #PF: supervisor write access in kernel mode\n\
+             #PF: error_code(0x0002) - not-present page"
+        );
+    }
+
+    #[test]
+    fn scheduling_while_atomic_field_order_changed_in_2_6_24() {
+        let m = |sched| Messages {
+            oops: OopsStyle::Unable,
+            sched,
+            preempt: None,
+        };
+        assert_eq!(
+            m(SchedBugStyle::Atomic2611).scheduling_while_atomic("A", 101, 0x10001),
+            "scheduling while atomic: A/0x00010001/101"
+        );
+        assert_eq!(
+            m(SchedBugStyle::Atomic).scheduling_while_atomic("A", 101, 0x10001),
+            "BUG: scheduling while atomic: A/101/0x00010001"
+        );
+    }
+}
