@@ -498,6 +498,21 @@ impl Machine {
         ))
     }
 
+    /// The raw entries of a paging structure in memory: 4 for a PAE PDPT, else 512 or 1024.
+    pub fn read_table(&self, table: PhysAddr, pdpt: bool) -> Vec<u64> {
+        let mode = self.kernel.mode;
+        let n = if pdpt { 4 } else { mode.entries_per_table() };
+        crate::paging::read_table(&self.mem, mode, table, n)
+            .into_iter()
+            .map(|e| e.raw())
+            .collect()
+    }
+
+    /// A 32-bit word of physical memory.
+    pub fn read_phys_u32(&self, addr: PhysAddr) -> u32 {
+        self.mem.read_u32(addr)
+    }
+
     fn walk_ctx(&self, c: &Cpu) -> crate::mmu::WalkCtx {
         crate::mmu::WalkCtx {
             mode: self.kernel.mode,

@@ -537,7 +537,13 @@ impl Machine {
         let ctx = self.walk_ctx(&self.cpus[cpu]);
         t.enter("tlb_lookup", &[("cpu", cpu.to_string())]);
         let hit = self.cpus[cpu].tlb.lookup(u64::from(va.as_u32()));
-        t.decide("TLB hit?", if hit.is_some() { "yes" } else { "no" });
+        match &hit {
+            Some((s, _)) => t.decide(
+                "TLB hit?",
+                format!("yes: cpu{cpu}.tlb{}[{}][{}]", s.array, s.set, s.way),
+            ),
+            None => t.decide("TLB hit?", "no"),
+        }
         t.exit();
         match hit {
             Some((slot, e)) => {
