@@ -16,5 +16,6 @@ pub mod paging;
 pub mod phys;
 pub mod profile;
 pub mod sched;
+pub mod script;
 pub mod size;
 pub mod trace;

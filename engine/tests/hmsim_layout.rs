@@ -3,36 +3,9 @@
 //! Golden files live in `tests/golden/`; run with `UPDATE_GOLDEN=1` to rewrite them after a
 //! deliberate change, then read the diff.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn hmsim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hmsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("hmsim runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        String::from_utf8(out.stderr).expect("utf-8 stderr"),
-    )
-}
-
-fn ok(args: &[&str]) -> String {
-    let (code, stdout, stderr) = hmsim(args);
-    assert_eq!(code, 0, "hmsim {args:?} failed: {stderr}");
-    stdout
-}
-
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(name),
-    )
-    .expect("fixture exists")
-}
+use common::{check, fixture, hmsim, ok};
 
 const BOOT_6_1: &str = "tests/fixtures/boot-6.1-686-pae-2G.txt";
 
@@ -136,25 +109,6 @@ fn reproduces_the_published_2_6_32_layout() {
             .unwrap();
         assert!(out.lines().any(|l| l == line), "missing {line:?}\n{out}");
     }
-}
-
-/// One golden case: the arguments, and the file holding the expected output.
-fn check(args: &[&str], golden: &str) {
-    let out = ok(args);
-    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(golden);
-    let text = format!("$ hmsim {}\n{out}", args.join(" "));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, &text).unwrap();
-        return;
-    }
-    let expect = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("{golden} is missing: run with UPDATE_GOLDEN=1"));
-    assert_eq!(
-        text, expect,
-        "{golden} differs (UPDATE_GOLDEN=1 rewrites it)"
-    );
 }
 
 #[test]

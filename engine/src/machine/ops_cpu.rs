@@ -514,7 +514,7 @@ impl Machine {
                     if write.is_some() { "wrote" } else { "read" }
                 );
                 if let Some(now) = found.stale {
-                    msg.push_str(&format!("; STALE TLB entry: the page tables now say {now}"));
+                    msg.push_str(&format!("; STALE TLB entry: the page tables now {now}"));
                 }
                 (ResultKind::Ok, Some(phys.as_u64()), msg)
             }
@@ -563,8 +563,8 @@ impl Machine {
                     {
                         None
                     }
-                    Ok(n) => Some(format!("frame {}", hex(n.frame.as_u64()))),
-                    Err(f) => Some(format!("nothing: {}", f.reason)),
+                    Ok(n) => Some(format!("map {}", hex(n.frame.as_u64()))),
+                    Err(f) => Some(format!("map nothing ({})", f.reason)),
                 };
                 t.decide(
                     "entry still matches the page tables?",

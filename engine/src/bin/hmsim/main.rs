@@ -3,6 +3,7 @@
 //! ```text
 //! hmsim layout --profile P (--e820 FILE | --ram SIZE) [--pae on|off] [--highmem on|off]
 //!              [--nr-cpus N] [--vmalloc SIZE] [--config NAME=y|n]... [--json]
+//! hmsim run SCRIPT [--json]
 //! hmsim profiles
 //! ```
 //!
@@ -11,7 +12,10 @@
 use highmem_engine::e820::E820Map;
 use highmem_engine::layout::{self, print, LayoutRequest};
 use highmem_engine::profile::{KernelConfig, ProfileId};
+use highmem_engine::script;
 use highmem_engine::size::parse_size;
+
+mod report;
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -28,6 +32,9 @@ usage:
       --vmalloc SIZE     the vmalloc= boot option
       --config NAME=y|n  set or clear a layout-relevant option (see `hmsim profiles`)
       --json             the whole computation as JSON, with the printed text as \"log\"
+  hmsim run SCRIPT [--json]
+      runs a scenario (one operation per line; the README lists them) and prints each
+      operation's outcome and the final state; --json adds every call trace
   hmsim profiles
       the profiles, their reference kernels and their options
 ";
@@ -35,7 +42,15 @@ usage:
 /// What the command line asks for.
 #[derive(Debug, PartialEq)]
 enum Command {
-    Layout { request: LayoutRequest, json: bool },
+    Layout {
+        request: LayoutRequest,
+        json: bool,
+    },
+    Run {
+        path: String,
+        text: String,
+        json: bool,
+    },
     Profiles,
     Help,
 }
@@ -44,15 +59,34 @@ enum Command {
 #[derive(Debug, PartialEq)]
 struct Usage(String);
 
+/// How a command failed: a usage error (printed after `hmsim: error:`), or a malformed script
+/// (printed as `FILE:LINE:COL: message`, the way compilers report).
+#[derive(Debug, PartialEq)]
+enum Fail {
+    Usage(String),
+    Script(String),
+}
+
+impl From<Usage> for Fail {
+    fn from(u: Usage) -> Fail {
+        Fail::Usage(u.0)
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match parse(&args, &read_input).and_then(run) {
+    let result = parse(&args, &read_input).map_err(Fail::from).and_then(run);
+    match result {
         Ok(out) => {
             print!("{out}");
             ExitCode::SUCCESS
         }
-        Err(Usage(msg)) => {
+        Err(Fail::Usage(msg)) => {
             eprintln!("hmsim: error: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Fail::Script(msg)) => {
+            eprintln!("{msg}");
             ExitCode::from(2)
         }
     }
@@ -72,26 +106,44 @@ fn read_input(path: &str) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-fn run(cmd: Command) -> Result<String, Usage> {
+fn run(cmd: Command) -> Result<String, Fail> {
     match cmd {
         Command::Help => Ok(USAGE.to_string()),
         Command::Profiles => Ok(profiles()),
-        Command::Layout { request, json } => {
-            let layout = layout::compute(&request).map_err(|e| Usage(e.to_string()))?;
-            let log = print::boot_log(&layout);
-            if !json {
-                return Ok(log);
-            }
-            let mut value =
-                serde_json::to_value(&layout).map_err(|e| Usage(format!("JSON: {e}")))?;
-            if let Some(obj) = value.as_object_mut() {
-                obj.insert("log".to_string(), serde_json::Value::String(log));
-            }
-            let text =
-                serde_json::to_string_pretty(&value).map_err(|e| Usage(format!("JSON: {e}")))?;
-            Ok(text + "\n")
-        }
+        Command::Run { path, text, json } => run_script(&path, &text, json),
+        Command::Layout { request, json } => layout_report(&request, json).map_err(Fail::from),
     }
+}
+
+/// `hmsim layout`: the kernel's printout, or the whole computation as JSON.
+fn layout_report(request: &LayoutRequest, json: bool) -> Result<String, Usage> {
+    let layout = layout::compute(request).map_err(|e| Usage(e.to_string()))?;
+    let log = print::boot_log(&layout);
+    if !json {
+        return Ok(log);
+    }
+    let mut value = serde_json::to_value(&layout).map_err(|e| Usage(format!("JSON: {e}")))?;
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("log".to_string(), serde_json::Value::String(log));
+    }
+    let text = serde_json::to_string_pretty(&value).map_err(|e| Usage(format!("JSON: {e}")))?;
+    Ok(text + "\n")
+}
+
+/// Parses the script (reading an `e820=` file relative to it), runs it, prints the outcomes.
+fn run_script(path: &str, text: &str, json: bool) -> Result<String, Fail> {
+    let dir = std::path::Path::new(path)
+        .parent()
+        .map(|d| d.to_path_buf())
+        .unwrap_or_default();
+    let read_rel = |f: &str| read_input(&dir.join(f).to_string_lossy());
+    let script = script::parse(text, &read_rel).map_err(|e| Fail::Script(format!("{path}:{e}")))?;
+    let (machine, ran) = script::run(&script, false).map_err(Fail::Usage)?;
+    Ok(if json {
+        report::json(&machine, &ran)
+    } else {
+        report::text(&machine, &ran)
+    })
 }
 
 fn parse(args: &[String], read: &dyn Fn(&str) -> Result<String, String>) -> Result<Command, Usage> {
@@ -105,6 +157,23 @@ fn parse(args: &[String], read: &dyn Fn(&str) -> Result<String, String>) -> Resu
             Some(a) => Err(Usage(format!("profiles: unexpected argument '{a}'"))),
         },
         "layout" => parse_layout(rest, read),
+        "run" => {
+            let mut path = None;
+            let mut json = false;
+            for a in rest {
+                match a.as_str() {
+                    "--json" => json = true,
+                    f if f.starts_with("--") => {
+                        return Err(Usage(format!("run: unknown option '{f}'")))
+                    }
+                    p if path.is_none() => path = Some(p.to_string()),
+                    p => return Err(Usage(format!("run: unexpected argument '{p}'"))),
+                }
+            }
+            let path = path.ok_or_else(|| Usage("run needs a script file".into()))?;
+            let text = read(&path).map_err(Usage)?;
+            Ok(Command::Run { path, text, json })
+        }
         other => Err(Usage(format!(
             "unknown command '{other}' (try `hmsim help`)"
         ))),
@@ -361,7 +430,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             run(cmd),
-            Err(Usage(
+            Err(Fail::Usage(
                 "2.4.22 has no vmalloc= boot option (it came with 2.6)".into()
             ))
         );

@@ -1,0 +1,159 @@
+//! How `hmsim run` reports a scenario: a table of outcomes and the final state as text, or
+//! everything (traces included) as JSON.
+
+use highmem_engine::machine::{Machine, Outcome};
+use highmem_engine::script::Ran;
+use serde_json::{json, Value};
+use std::fmt::Write;
+
+fn value_text(o: &Outcome) -> String {
+    o.value.map(|v| format!("{v:#x}")).unwrap_or_default()
+}
+
+/// The text report.
+pub fn text(m: &Machine, ran: &[Ran]) -> String {
+    let mut out = String::new();
+    let c = m.config();
+    let _ = writeln!(
+        out,
+        "machine: Linux {}, {}, {} CPU{} ({}), {} of RAM",
+        m.profile().name,
+        if c.pae { "PAE" } else { "non-PAE" },
+        c.cpus,
+        if c.cpus == 1 { "" } else { "s" },
+        m.cpu_spec().name,
+        highmem_engine::size::format_size_approx(c.e820.usable_bytes())
+    );
+    let width = ran
+        .iter()
+        .map(|r| r.step.text.len())
+        .max()
+        .unwrap_or(0)
+        .min(48);
+    for r in ran {
+        let o = &r.outcome;
+        let mut lines = o.message.lines();
+        let _ = writeln!(
+            out,
+            "{:>4}  {:<width$}  {:<5} {:>10}  {}",
+            r.step.line,
+            r.step.text,
+            o.result.name(),
+            value_text(o),
+            lines.next().unwrap_or("")
+        );
+        for more in lines {
+            let _ = writeln!(
+                out,
+                "{:>4}  {:<width$}  {:<5} {:>10}  {more}",
+                "", "", "", ""
+            );
+        }
+    }
+    out.push_str(&state_text(m));
+    out
+}
+
+fn state_text(m: &Machine) -> String {
+    let s = m.snapshot();
+    let mut out = String::from("\nstate:\n");
+    for c in &s.cpus {
+        let _ = writeln!(
+            out,
+            "  cpu{}: running {}, {} context, preempt_count {:#x}, CR3 {}, PGE {}{}",
+            c.id,
+            c.current.as_deref().unwrap_or("the idle task"),
+            c.context,
+            c.preempt_count,
+            c.cr3,
+            if c.pge { "on" } else { "off" },
+            if c.lazy { ", lazy TLB" } else { "" }
+        );
+        let k = c.tlb_counters;
+        let _ = writeln!(
+            out,
+            "    TLB: {} {}; {} hits, {} misses, {} invlpg, {} CR3 flushes, {} global flushes",
+            c.tlb.len(),
+            if c.tlb.len() == 1 { "entry" } else { "entries" },
+            k.hits,
+            k.misses,
+            k.invlpg,
+            k.cr3_flushes,
+            k.global_flushes
+        );
+        for e in &c.tlb {
+            let _ = writeln!(
+                out,
+                "      tlb{}[{}][{}] {} -> {} ({} KiB{}{})",
+                e.array,
+                e.set,
+                e.way,
+                e.va,
+                e.frame,
+                e.page_size >> 10,
+                if e.global { ", global" } else { "" },
+                if e.writable {
+                    ", writable"
+                } else {
+                    ", read-only"
+                }
+            );
+        }
+    }
+    for t in &s.tasks {
+        let _ = writeln!(
+            out,
+            "  task {} (pid {}{}): {:?}",
+            t.name,
+            t.pid,
+            if t.kthread { ", kernel thread" } else { "" },
+            t.state
+        );
+    }
+    for (name, h) in &s.handles {
+        let _ = writeln!(
+            out,
+            "  {name}: frame {:#x}, order {}{}",
+            h.pfn,
+            h.order,
+            if h.freed { ", freed" } else { "" }
+        );
+    }
+    out.push_str("  /proc/buddyinfo:\n");
+    for l in s.buddyinfo.lines() {
+        let _ = writeln!(out, "    {l}");
+    }
+    out
+}
+
+/// The JSON report: `outcomes` (line, op, result, value as a `0x…` string, message, trace,
+/// changes) and `state`.
+pub fn json(m: &Machine, ran: &[Ran]) -> String {
+    let outcomes: Vec<Value> = ran
+        .iter()
+        .map(|r| {
+            let o = &r.outcome;
+            json!({
+                "line": r.step.line,
+                "op": r.step.text,
+                "result": o.result.name(),
+                "value": o.value.map(|v| format!("{v:#x}")),
+                "message": o.message,
+                "trace": o.trace,
+                "changes": o.changes,
+            })
+        })
+        .collect();
+    let snapshot = m.snapshot();
+    let mut state = serde_json::to_value(&snapshot).unwrap_or(Value::Null);
+    if let Some(obj) = state.as_object_mut() {
+        let tlb: Vec<Value> = snapshot
+            .cpus
+            .iter()
+            .map(|c| json!({ "cpu": c.id, "entries": c.tlb, "counters": c.tlb_counters }))
+            .collect();
+        obj.insert("tlb".into(), Value::Array(tlb));
+    }
+    let doc = json!({ "outcomes": outcomes, "state": state });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}

@@ -1,0 +1,739 @@
+//! Scenario scripts: one operation per line, the kernel's own names.
+//!
+//! ```text
+//! machine profile=2.6.24 ram=2G pae=on cpus=2   # always the first line
+//! task A cpu=0
+//! alloc_pages gfp=GFP_HIGHUSER order=0 as=page
+//! read cpu=0 vaddr=0xc0100000
+//! ```
+//!
+//! `#` starts a comment; numbers are decimal or `0x` hex; sizes may say `16K`, `2G`. A
+//! script is checked whole before anything runs: an unknown op, key or value, a reference to
+//! a task or a named block no earlier line created, or a CPU the machine lacks, is reported as
+//! `LINE:COL: message` and nothing runs. The operations are listed in the README.
+
+use crate::cpu::CpuModel;
+use crate::e820::E820Map;
+use crate::machine::{Gfp, Machine, MachineConfig, MachineError, Op, Outcome, PageRef, Prot};
+use crate::profile::ProfileId;
+use crate::size::parse_size;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// A malformed script: where and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.col, self.message)
+    }
+}
+
+impl std::error::Error for ScriptError {}
+
+/// One parsed line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// Its line number.
+    pub line: usize,
+    /// The line as written, without its comment.
+    pub text: String,
+    /// The operation.
+    pub op: Op,
+}
+
+/// A parsed script.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Script {
+    /// The machine of the first line.
+    pub config: MachineConfig,
+    /// The operations.
+    pub steps: Vec<Step>,
+}
+
+/// A word of a line and where it starts.
+#[derive(Clone, Debug)]
+struct Word<'a> {
+    text: &'a str,
+    col: usize,
+}
+
+impl<'a> Word<'a> {
+    fn err(&self, line: usize, message: impl Into<String>) -> ScriptError {
+        ScriptError {
+            line,
+            col: self.col,
+            message: message.into(),
+        }
+    }
+
+    fn split_kv(&self) -> Option<(&'a str, &'a str, usize)> {
+        self.text
+            .split_once('=')
+            .map(|(k, v)| (k, v, self.col + k.chars().count() + 1))
+    }
+}
+
+fn words(line: &str) -> Vec<Word<'_>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in line.char_indices() {
+        if c.is_whitespace() {
+            if let Some(s) = start.take() {
+                out.push(Word {
+                    text: &line[s..i],
+                    col: line[..s].chars().count() + 1,
+                });
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        out.push(Word {
+            text: &line[s..],
+            col: line[..s].chars().count() + 1,
+        });
+    }
+    out
+}
+
+/// Parses a number: decimal or `0x` hex.
+pub fn parse_number(text: &str) -> Option<u64> {
+    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+}
+
+/// The arguments of one line: positional words and `key=value` pairs.
+struct Args<'a> {
+    line: usize,
+    op: Word<'a>,
+    positional: Vec<Word<'a>>,
+    keys: BTreeMap<&'a str, (Word<'a>, &'a str, usize)>,
+}
+
+impl<'a> Args<'a> {
+    fn new(line: usize, op: Word<'a>, rest: &[Word<'a>]) -> Result<Args<'a>, ScriptError> {
+        let mut args = Args {
+            line,
+            op,
+            positional: Vec::new(),
+            keys: BTreeMap::new(),
+        };
+        for w in rest {
+            match w.split_kv() {
+                Some((k, v, vcol)) => {
+                    if args.keys.insert(k, (w.clone(), v, vcol)).is_some() {
+                        return Err(w.err(line, format!("{k}= is given twice")));
+                    }
+                }
+                None => args.positional.push(w.clone()),
+            }
+        }
+        Ok(args)
+    }
+
+    fn verr(&self, key: &str, message: impl Into<String>) -> ScriptError {
+        let col = self.keys.get(key).map(|k| k.2).unwrap_or(self.op.col);
+        ScriptError {
+            line: self.line,
+            col,
+            message: message.into(),
+        }
+    }
+
+    /// Refuses keys and positional words the op does not take.
+    fn only(&self, keys: &[&str], positional: usize) -> Result<(), ScriptError> {
+        for (k, (w, _, _)) in &self.keys {
+            if !keys.contains(k) {
+                let expected = if keys.is_empty() {
+                    "no keys".to_string()
+                } else {
+                    keys.iter()
+                        .map(|k| format!("{k}="))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                return Err(w.err(
+                    self.line,
+                    format!("{} takes {expected}, not {k}=", self.op.text),
+                ));
+            }
+        }
+        if let Some(w) = self.positional.get(positional) {
+            return Err(w.err(self.line, format!("unexpected '{}'", w.text)));
+        }
+        Ok(())
+    }
+
+    fn get(&self, key: &str) -> Option<&'a str> {
+        self.keys.get(key).map(|k| k.1)
+    }
+
+    fn require(&self, key: &str) -> Result<&'a str, ScriptError> {
+        self.get(key).ok_or_else(|| ScriptError {
+            line: self.line,
+            col: self.op.col,
+            message: format!("{} needs {key}=", self.op.text),
+        })
+    }
+
+    fn number(&self, key: &str) -> Result<Option<u64>, ScriptError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => parse_number(v)
+                .map(Some)
+                .ok_or_else(|| self.verr(key, format!("{key}: '{v}' is not a number"))),
+        }
+    }
+
+    fn required_number(&self, key: &str) -> Result<u64, ScriptError> {
+        self.require(key)?;
+        self.number(key).map(|n| n.unwrap_or(0))
+    }
+
+    fn addr(&self, key: &str) -> Result<u32, ScriptError> {
+        let v = self.require(key)?;
+        let n = parse_number(v)
+            .ok_or_else(|| self.verr(key, format!("{key}: '{v}' is not an address")))?;
+        u32::try_from(n).map_err(|_| {
+            self.verr(
+                key,
+                format!("{key}: {v} is beyond the 32-bit address space"),
+            )
+        })
+    }
+
+    fn on_off(&self, key: &str, default: bool) -> Result<bool, ScriptError> {
+        match self.get(key) {
+            None => Ok(default),
+            Some("on" | "y" | "yes" | "1") => Ok(true),
+            Some("off" | "n" | "no" | "0") => Ok(false),
+            Some(v) => Err(self.verr(key, format!("{key}: expected on or off, not '{v}'"))),
+        }
+    }
+}
+
+/// What the checker knows while it reads the script.
+struct Known {
+    cpus: usize,
+    tasks: BTreeSet<String>,
+    names: BTreeSet<String>,
+}
+
+impl Known {
+    fn cpu(&self, a: &Args) -> Result<usize, ScriptError> {
+        let cpu = a.number("cpu")?.unwrap_or(0);
+        if cpu >= self.cpus as u64 {
+            return Err(a.verr(
+                "cpu",
+                format!(
+                    "cpu={cpu}: the machine has {} CPU{}",
+                    self.cpus,
+                    if self.cpus == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+        Ok(cpu as usize)
+    }
+
+    fn task<'a>(&self, a: &Args<'a>, w: &Word<'a>) -> Result<String, ScriptError> {
+        if self.tasks.contains(w.text) {
+            Ok(w.text.to_string())
+        } else {
+            Err(w.err(
+                a.line,
+                format!("no task '{}' was created before this line", w.text),
+            ))
+        }
+    }
+}
+
+/// Parses and checks a script. `read_file` reads the `e820=FILE` of the machine line.
+pub fn parse(
+    text: &str,
+    read_file: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<Script, ScriptError> {
+    let mut config = None;
+    let mut steps = Vec::new();
+    let mut known = Known {
+        cpus: 0,
+        tasks: BTreeSet::new(),
+        names: BTreeSet::new(),
+    };
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let body = raw.split('#').next().unwrap_or("");
+        let ws = words(body);
+        let Some((first, rest)) = ws.split_first() else {
+            continue;
+        };
+        let args = Args::new(line, first.clone(), rest)?;
+        if config.is_none() {
+            if first.text != "machine" {
+                return Err(first.err(line, "a script starts with a 'machine' line"));
+            }
+            let cfg = machine_line(&args, read_file)?;
+            known.cpus = cfg.cpus;
+            config = Some(cfg);
+            continue;
+        }
+        if first.text == "machine" {
+            return Err(first.err(line, "only the first line may be a 'machine' line"));
+        }
+        let op = op_line(&args, &mut known)?;
+        steps.push(Step {
+            line,
+            text: body.trim().to_string(),
+            op,
+        });
+    }
+    let config = config.ok_or(ScriptError {
+        line: 1,
+        col: 1,
+        message: "the script is empty: it needs at least a 'machine' line".into(),
+    })?;
+    Ok(Script { config, steps })
+}
+
+fn machine_line(
+    a: &Args,
+    read_file: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<MachineConfig, ScriptError> {
+    a.only(
+        &[
+            "profile", "ram", "e820", "pae", "highmem", "cpus", "nr_cpus", "vmalloc", "cpu", "tlb",
+            "config",
+        ],
+        0,
+    )?;
+    let p = a.require("profile")?;
+    let profile = ProfileId::parse(p).ok_or_else(|| {
+        a.verr(
+            "profile",
+            format!(
+                "unknown profile '{p}': use one of {}",
+                ProfileId::ALL.map(|p| p.name()).join(", ")
+            ),
+        )
+    })?;
+    let e820 = match (a.get("ram"), a.get("e820")) {
+        (Some(_), Some(_)) => return Err(a.verr("e820", "give ram= or e820=, not both")),
+        (None, None) => return Err(a.verr("profile", "the machine needs ram=SIZE or e820=FILE")),
+        (Some(r), None) => {
+            let bytes = parse_size(r).map_err(|e| a.verr("ram", e.to_string()))?;
+            E820Map::qemu_pc(bytes).map_err(|e| a.verr("ram", e.to_string()))?
+        }
+        (None, Some(file)) => {
+            let text = read_file(file).map_err(|e| a.verr("e820", e))?;
+            E820Map::parse_log(&text).map_err(|e| a.verr("e820", format!("{file}: {e}")))?
+        }
+    };
+    let size = |key: &str| -> Result<Option<u64>, ScriptError> {
+        a.get(key)
+            .map(|v| parse_size(v).map_err(|e| a.verr(key, format!("{key}: {e}"))))
+            .transpose()
+    };
+    let cpus = a.number("cpus")?.unwrap_or(1);
+    let nr_cpus = a.number("nr_cpus")?;
+    let cpu_model = match a.get("cpu") {
+        None => None,
+        Some(c) => Some(CpuModel::parse(c).ok_or_else(|| {
+            a.verr(
+                "cpu",
+                format!(
+                    "unknown CPU '{c}': use one of {}",
+                    CpuModel::ALL.map(|m| m.key()).join(", ")
+                ),
+            )
+        })?),
+    };
+    let tlb = match a.get("tlb") {
+        None => None,
+        Some(t) => {
+            let parsed = t
+                .split_once('x')
+                .and_then(|(e, w)| Some((e.parse::<u32>().ok()?, w.parse::<u32>().ok()?)));
+            Some(parsed.ok_or_else(|| {
+                a.verr("tlb", format!("tlb: '{t}' is not ENTRIESxWAYS, e.g. 64x4"))
+            })?)
+        }
+    };
+    let mut kconfig = None;
+    if let Some(list) = a.get("config") {
+        let prof = profile.profile();
+        let mut c = prof.default_config;
+        for item in list.split(',') {
+            let (name, v) = item.split_once('=').ok_or_else(|| {
+                a.verr(
+                    "config",
+                    format!("config: '{item}' is not NAME=y or NAME=n"),
+                )
+            })?;
+            let on = match v {
+                "y" => true,
+                "n" => false,
+                _ => return Err(a.verr("config", format!("config: {name}={v}: use y or n"))),
+            };
+            let opt = prof.config_by_name(name).ok_or_else(|| {
+                a.verr(
+                    "config",
+                    format!("config: {profile} has no layout option '{name}'"),
+                )
+            })?;
+            let negated = prof.config_name(opt).is_some_and(|n| n.starts_with('!'));
+            c = c.set(opt, on != negated);
+        }
+        kconfig = Some(c);
+    }
+    let cfg = MachineConfig {
+        profile,
+        e820,
+        pae: a.on_off("pae", true)?,
+        highmem: a.on_off("highmem", true)?,
+        nr_cpus: nr_cpus.map(|n| n.min(u64::from(u32::MAX)) as u32),
+        vmalloc: size("vmalloc")?,
+        config: kconfig,
+        cpus: cpus.min(1 << 16) as usize,
+        cpu_model,
+        tlb,
+    };
+    // Build it once now, so that an impossible machine is a script error, not a run failure.
+    Machine::new(cfg.clone()).map_err(|e: MachineError| ScriptError {
+        line: a.line,
+        col: a.op.col,
+        message: e.to_string(),
+    })?;
+    Ok(cfg)
+}
+
+fn op_line(a: &Args, known: &mut Known) -> Result<Op, ScriptError> {
+    let cpu_only = |a: &Args, known: &Known| -> Result<usize, ScriptError> {
+        a.only(&["cpu"], 0)?;
+        known.cpu(a)
+    };
+    let op = match a.op.text {
+        "task" => {
+            a.only(&["cpu"], 2)?;
+            let name = a
+                .positional
+                .first()
+                .ok_or_else(|| a.op.err(a.line, "task needs a name: task A cpu=0"))?;
+            if known.tasks.contains(name.text) {
+                return Err(name.err(a.line, format!("task '{}' exists already", name.text)));
+            }
+            let kthread = match a.positional.get(1) {
+                None => false,
+                Some(w) if w.text == "kthread" => true,
+                Some(w) => {
+                    return Err(w.err(
+                        a.line,
+                        format!("unexpected '{}' (did you mean kthread?)", w.text),
+                    ))
+                }
+            };
+            let cpu = known.cpu(a)?;
+            known.tasks.insert(name.text.to_string());
+            Op::Task {
+                name: name.text.to_string(),
+                cpu,
+                kthread,
+            }
+        }
+        "switch" => {
+            a.only(&["cpu", "task"], 0)?;
+            let cpu = known.cpu(a)?;
+            let task = a.require("task")?;
+            let w = a
+                .keys
+                .get("task")
+                .map(|k| Word {
+                    text: task,
+                    col: k.2,
+                })
+                .unwrap_or(a.op.clone());
+            Op::Switch {
+                cpu,
+                task: known.task(a, &w)?,
+            }
+        }
+        "read" => {
+            a.only(&["cpu", "vaddr"], 0)?;
+            Op::Read {
+                cpu: known.cpu(a)?,
+                vaddr: a.addr("vaddr")?,
+            }
+        }
+        "write" => {
+            a.only(&["cpu", "vaddr", "value"], 0)?;
+            let value = a.required_number("value")?;
+            Op::Write {
+                cpu: known.cpu(a)?,
+                vaddr: a.addr("vaddr")?,
+                value: u32::try_from(value)
+                    .map_err(|_| a.verr("value", "value: a write stores 32 bits"))?,
+            }
+        }
+        "invlpg" => {
+            a.only(&["cpu", "vaddr"], 0)?;
+            Op::Invlpg {
+                cpu: known.cpu(a)?,
+                vaddr: a.addr("vaddr")?,
+            }
+        }
+        "reload_cr3" => Op::ReloadCr3 {
+            cpu: cpu_only(a, known)?,
+        },
+        "toggle_pge" => Op::TogglePge {
+            cpu: cpu_only(a, known)?,
+        },
+        "flush_tlb_all" => {
+            a.only(&[], 0)?;
+            Op::FlushTlbAll
+        }
+        "irq_enter" => Op::IrqEnter {
+            cpu: cpu_only(a, known)?,
+        },
+        "irq_exit" => Op::IrqExit {
+            cpu: cpu_only(a, known)?,
+        },
+        "softirq_enter" => Op::SoftirqEnter {
+            cpu: cpu_only(a, known)?,
+        },
+        "softirq_exit" => Op::SoftirqExit {
+            cpu: cpu_only(a, known)?,
+        },
+        "alloc_pages" | "__get_free_pages" => {
+            a.only(&["gfp", "order", "as"], 0)?;
+            let g = a.require("gfp")?;
+            let gfp = Gfp::parse(g).map_err(|e| a.verr("gfp", e.to_string()))?;
+            let order = a.number("order")?.unwrap_or(0);
+            if order > 15 {
+                return Err(a.verr("order", format!("order={order}: orders run from 0 to 10")));
+            }
+            let name = a.get("as").map(str::to_string);
+            if let Some(n) = &name {
+                known.names.insert(n.clone());
+            }
+            if a.op.text == "alloc_pages" {
+                Op::AllocPages {
+                    gfp,
+                    order: order as u32,
+                    name,
+                }
+            } else {
+                Op::GetFreePages {
+                    gfp,
+                    order: order as u32,
+                    name,
+                }
+            }
+        }
+        "free_pages" => {
+            a.only(&["pfn", "order"], 1)?;
+            let order = a.number("order")?.map(|o| o.min(15) as u32);
+            let page = match (a.positional.first(), a.number("pfn")?) {
+                (Some(w), None) => {
+                    if !known.names.contains(w.text) {
+                        return Err(w.err(
+                            a.line,
+                            format!("nothing was allocated as '{}' before this line", w.text),
+                        ));
+                    }
+                    PageRef::Name(w.text.to_string())
+                }
+                (None, Some(pfn)) => PageRef::Pfn(pfn),
+                _ => return Err(a.op.err(a.line, "free_pages takes a name (as=) or pfn=")),
+            };
+            Op::FreePages { page, order }
+        }
+        "set_pte" => {
+            a.only(&["vaddr", "pfn", "prot"], 0)?;
+            let pfn = a.required_number("pfn")?;
+            let prot = match a.get("prot") {
+                None | Some("PAGE_KERNEL") => Prot::Kernel,
+                Some("PAGE_KERNEL_RO") => Prot::KernelRo,
+                Some("PAGE_KERNEL_EXEC") => Prot::KernelExec,
+                Some("PAGE_KERNEL_NOCACHE") => Prot::KernelNocache,
+                Some(v) => Prot::Raw(parse_number(v).ok_or_else(|| {
+                    a.verr(
+                        "prot",
+                        format!("prot: '{v}': use PAGE_KERNEL, PAGE_KERNEL_RO, PAGE_KERNEL_EXEC, PAGE_KERNEL_NOCACHE or flag bits"),
+                    )
+                })?),
+            };
+            Op::SetPte {
+                vaddr: a.addr("vaddr")?,
+                pfn,
+                prot,
+            }
+        }
+        "pte_clear" => {
+            a.only(&["vaddr"], 0)?;
+            Op::PteClear {
+                vaddr: a.addr("vaddr")?,
+            }
+        }
+        other => {
+            return Err(a.op.err(
+                a.line,
+                format!("unknown operation '{other}' (the README lists them)"),
+            ))
+        }
+    };
+    Ok(op)
+}
+
+/// One executed step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ran {
+    /// The step.
+    pub step: Step,
+    /// What it did.
+    pub outcome: Outcome,
+}
+
+/// Runs a parsed script on a fresh machine. `check` runs the invariant checker after every
+/// op and stops with its complaint (the property tests use it).
+pub fn run(script: &Script, check: bool) -> Result<(Machine, Vec<Ran>), String> {
+    let mut m = Machine::new(script.config.clone()).map_err(|e| e.to_string())?;
+    let mut ran = Vec::new();
+    for step in &script.steps {
+        let outcome = m.apply(&step.op);
+        if check {
+            m.check_invariants().map_err(|e| {
+                format!(
+                    "line {}: invariant broken after '{}': {e}",
+                    step.line, step.text
+                )
+            })?;
+        }
+        ran.push(Ran {
+            step: step.clone(),
+            outcome,
+        });
+    }
+    Ok((m, ran))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_files(f: &str) -> Result<String, String> {
+        Err(format!("cannot read {f}"))
+    }
+
+    fn err(text: &str) -> String {
+        parse(text, &no_files).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn parses_a_scenario() {
+        let s = parse(
+            "# a comment\nmachine profile=2.6.24 ram=2G pae=on cpus=2\n\ntask A cpu=1  # trailing\nread cpu=1 vaddr=0xc0001000\nalloc_pages gfp=GFP_HIGHUSER order=2 as=buf\nfree_pages buf\n",
+            &no_files,
+        )
+        .unwrap();
+        assert_eq!(s.config.cpus, 2);
+        assert_eq!(s.steps.len(), 4);
+        assert_eq!(s.steps[0].line, 4);
+        assert_eq!(s.steps[0].text, "task A cpu=1");
+        assert_eq!(
+            s.steps[1].op,
+            Op::Read {
+                cpu: 1,
+                vaddr: 0xc000_1000
+            }
+        );
+    }
+
+    #[test]
+    fn errors_point_at_line_and_column() {
+        assert_eq!(
+            err("task A cpu=0"),
+            "1:1: a script starts with a 'machine' line"
+        );
+        assert_eq!(
+            err("machine profile=2.6.99 ram=1G"),
+            "1:17: unknown profile '2.6.99': use one of 2.4.22, 2.6.11, 2.6.24, 2.6.32, 6.1"
+        );
+        assert_eq!(
+            err("machine profile=6.1 ram=1G\nread cpu=1 vaddr=0"),
+            "2:10: cpu=1: the machine has 1 CPU"
+        );
+        assert_eq!(
+            err("machine profile=6.1 ram=1G\nswitch cpu=0 task=B"),
+            "2:19: no task 'B' was created before this line"
+        );
+        assert_eq!(
+            err("machine profile=6.1 ram=1G\nread vaddr=0x100000000"),
+            "2:12: vaddr: 0x100000000 is beyond the 32-bit address space"
+        );
+        assert_eq!(
+            err("machine profile=6.1 ram=1G\nread vaddr=high"),
+            "2:12: vaddr: 'high' is not an address"
+        );
+        assert_eq!(
+            err("machine profile=6.1 ram=1G\nfrob"),
+            "2:1: unknown operation 'frob' (the README lists them)"
+        );
+        assert_eq!(
+            err("machine profile=6.1 ram=1G\nread cpu=0 vadr=0x10"),
+            "2:12: read takes cpu=, vaddr=, not vadr="
+        );
+        assert_eq!(
+            err("machine profile=6.1 ram=1G\nfree_pages buf"),
+            "2:12: nothing was allocated as 'buf' before this line"
+        );
+        assert_eq!(
+            err("machine profile=2.6.32 ram=16M"),
+            "1:1: boot fails: the kernel image (6400 KiB at 0x1000000) does not fit in this machine's low memory"
+        );
+        assert!(err("machine profile=6.1 e820=x.log").starts_with("1:26: cannot read x.log"));
+        assert_eq!(
+            err(""),
+            "1:1: the script is empty: it needs at least a 'machine' line"
+        );
+        assert_eq!(
+            err("machine profile=6.1 ram=1G ram=2G"),
+            "1:28: ram= is given twice"
+        );
+        assert_eq!(
+            err("machine profile=6.1 ram=1G\nalloc_pages gfp=GFP_HIGHMEM"),
+            "2:17: unknown allocation flag 'GFP_HIGHMEM': use GFP_KERNEL, GFP_USER, GFP_HIGHUSER, GFP_ATOMIC, GFP_NOWAIT, GFP_NOIO, GFP_NOFS, GFP_DMA, __GFP_HIGHMEM or __GFP_DMA, joined with |"
+        );
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        assert_eq!(parse_number("0x10"), Some(16));
+        assert_eq!(parse_number("42"), Some(42));
+        assert_eq!(parse_number("0xzz"), None);
+        let w = words("  é read  x=1");
+        assert_eq!(w.iter().map(|w| w.col).collect::<Vec<_>>(), [3, 5, 11]);
+    }
+
+    #[test]
+    fn runs_and_checks() {
+        let s = parse(
+            "machine profile=6.1 ram=512M\ntask A cpu=0\nread vaddr=0xc0100000\nflush_tlb_all\n",
+            &no_files,
+        )
+        .unwrap();
+        let (m, ran) = run(&s, true).unwrap();
+        assert_eq!(ran.len(), 3);
+        assert_eq!(ran[1].outcome.value, Some(0x10_0000));
+        assert_eq!(m.tasks().len(), 1);
+    }
+}
