@@ -8,6 +8,7 @@
 pub mod addr;
 pub mod cpu;
 pub mod e820;
+pub mod highmem;
 pub mod layout;
 pub mod machine;
 pub mod messages;

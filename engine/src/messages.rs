@@ -30,6 +30,32 @@ pub enum SchedBugStyle {
     Atomic,
 }
 
+/// How `BUG()` is reported on i386.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum BugStyle {
+    /// 2.4: `kernel BUG at FILE:LINE!` with the bare file name, then `invalid operand: 0000`.
+    Bare,
+    /// 2.6.11: a cut-here line, `kernel BUG at PATH:LINE!`, `invalid operand: 0000 [#N]`.
+    InvalidOperand,
+    /// 2.6.24 and 2.6.32: the same with `invalid opcode: 0000 [#N] SMP`.
+    InvalidOpcode,
+    /// 6.1: the same with the flags of Debian's build, `PREEMPT SMP`.
+    InvalidOpcodePreempt,
+}
+
+/// How `might_sleep()` complains (only in kernels built with the debug option).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum MightSleepStyle {
+    /// 2.6.11: `Debug: sleeping function called from invalid context at …`.
+    Debug,
+    /// 2.6.24: `BUG: sleeping function … ` + `in_atomic():%d, irqs_disabled():%d`.
+    Bug2624,
+    /// 2.6.32: + `, pid: %d, name: %s`.
+    Bug2632,
+    /// 6.1: + `non_block` and a `preempt_count:` line.
+    Bug61,
+}
+
 /// The preempt-count layout (`include/linux/hardirq.h`, later `preempt.h`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct PreemptLayout {
@@ -46,6 +72,10 @@ pub struct Messages {
     pub sched: SchedBugStyle,
     /// The preempt count, where there is one (not in 2.4).
     pub preempt: Option<PreemptLayout>,
+    /// `BUG()`.
+    pub bug: BugStyle,
+    /// `might_sleep()`, and the debug option that compiles it in (none in 2.4).
+    pub might_sleep: Option<(MightSleepStyle, &'static str)>,
 }
 
 impl Messages {
@@ -103,6 +133,64 @@ impl Messages {
         }
     }
 
+    /// What `BUG()` at `path:line` prints; `die_counter` is the oops number.
+    pub fn bug(&self, path: &str, line: u32, die_counter: u32) -> String {
+        let cut = "------------[ cut here ]------------";
+        match self.bug {
+            BugStyle::Bare => {
+                let file = path.rsplit('/').next().unwrap_or(path);
+                format!("kernel BUG at {file}:{line}!\ninvalid operand: 0000")
+            }
+            BugStyle::InvalidOperand => {
+                format!("{cut}\nkernel BUG at {path}:{line}!\ninvalid operand: 0000 [#{die_counter}]\nSMP")
+            }
+            BugStyle::InvalidOpcode => {
+                format!("{cut}\nkernel BUG at {path}:{line}!\ninvalid opcode: 0000 [#{die_counter}] SMP")
+            }
+            BugStyle::InvalidOpcodePreempt => format!(
+                "{cut}\nkernel BUG at {path}:{line}!\ninvalid opcode: 0000 [#{die_counter}] PREEMPT SMP"
+            ),
+        }
+    }
+
+    /// How an oops in interrupt context ends: the kernel cannot kill the interrupted task, so
+    /// it panics (2.4: `Aiee, killing interrupt handler!`; 2.6 on: `Fatal exception in
+    /// interrupt`).
+    pub fn panic_in_interrupt(&self) -> &'static str {
+        match self.bug {
+            BugStyle::Bare => "Kernel panic: Aiee, killing interrupt handler!",
+            _ => "Kernel panic - not syncing: Fatal exception in interrupt",
+        }
+    }
+
+    /// What `might_sleep()` at `site` prints in atomic context, if this kernel was built with
+    /// the debug option (`None` in 2.4, which has no such check).
+    pub fn might_sleep(
+        &self,
+        site: &str,
+        in_atomic: bool,
+        pid: u32,
+        comm: &str,
+        count: u32,
+    ) -> Option<String> {
+        let (style, _) = self.might_sleep?;
+        let a = u32::from(in_atomic);
+        Some(match style {
+            MightSleepStyle::Debug => format!(
+                "Debug: sleeping function called from invalid context at {site}\nin_atomic():{a}, irqs_disabled():0"
+            ),
+            MightSleepStyle::Bug2624 => format!(
+                "BUG: sleeping function called from invalid context at {site}\nin_atomic():{a}, irqs_disabled():0"
+            ),
+            MightSleepStyle::Bug2632 => format!(
+                "BUG: sleeping function called from invalid context at {site}\nin_atomic(): {a}, irqs_disabled(): 0, pid: {pid}, name: {comm}"
+            ),
+            MightSleepStyle::Bug61 => format!(
+                "BUG: sleeping function called from invalid context at {site}\nin_atomic(): {a}, irqs_disabled(): 0, non_block: 0, pid: {pid}, name: {comm}\npreempt_count: {count:x}, expected: 0"
+            ),
+        })
+    }
+
     /// The preempt count as the kernel would hold it.
     pub fn preempt_count(&self, preempt: u32, softirq: u32, hardirq: u32) -> u32 {
         preempt.min(0xff) | (softirq.min(0xff) << 8) | (hardirq << 16)
@@ -128,6 +216,25 @@ impl Messages {
 mod tests {
     use super::*;
     use crate::mmu::walk::FaultKind;
+
+    #[test]
+    fn bug_reports_per_era() {
+        let m = |bug| Messages {
+            oops: OopsStyle::Unable,
+            sched: SchedBugStyle::Atomic,
+            preempt: None,
+            bug,
+            might_sleep: None,
+        };
+        assert_eq!(
+            m(BugStyle::Bare).bug("mm/highmem.c", 151, 1),
+            "kernel BUG at highmem.c:151!\ninvalid operand: 0000"
+        );
+        assert!(m(BugStyle::InvalidOpcode)
+            .bug("mm/highmem.c", 181, 2)
+            .ends_with("kernel BUG at mm/highmem.c:181!\ninvalid opcode: 0000 [#2] SMP"));
+        assert_eq!(m(BugStyle::Bare).might_sleep("x", true, 1, "A", 0), None);
+    }
     use crate::paging::Level;
 
     fn fault(code: u32) -> PageFault {
@@ -145,6 +252,8 @@ mod tests {
             oops,
             sched: SchedBugStyle::Atomic,
             preempt: None,
+            bug: BugStyle::Bare,
+            might_sleep: None,
         };
         assert_eq!(
             m(OopsStyle::Unable).oops(0xf880_0000, &fault(0), Access::Read),
@@ -168,6 +277,8 @@ mod tests {
             oops: OopsStyle::Unable,
             sched,
             preempt: None,
+            bug: BugStyle::Bare,
+            might_sleep: None,
         };
         assert_eq!(
             m(SchedBugStyle::Atomic2611).scheduling_while_atomic("A", 101, 0x10001),

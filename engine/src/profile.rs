@@ -454,6 +454,44 @@ pub enum GfpHighmemRule {
     StripsHighmem,
 }
 
+/// What `kmap()` or `kunmap()` does when called in interrupt context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum IrqCheck {
+    /// 2.4: `out_of_line_bug()` from the inline in `asm-i386/highmem.h` at this line.
+    OutOfLineBug(u32),
+    /// `BUG()` at this line of the wrapper's file (2.6 kunmap).
+    Bug(u32),
+    /// `might_sleep()` at this line: silent unless the debug option is built in.
+    MightSleep(u32),
+}
+
+/// The era's persistent-kmap code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PkmapRules {
+    /// Where a page's pkmap address is recorded.
+    pub store: crate::highmem::AddressStore,
+    /// `hash_ptr()`'s multiplier: `GOLDEN_RATIO_PRIME_32` through 2.6.32, `GOLDEN_RATIO_32` in
+    /// 6.1.
+    pub hash_mul: u32,
+    /// `flush_all_zero_pkmaps()` flushes the TLB only if it cleared a slot (2.6.27 on);
+    /// earlier it flushes at every wrap.
+    pub flush_only_if_cleared: bool,
+    /// `kmap_nonblock()` exists (2.4).
+    pub kmap_nonblock: bool,
+    /// `kmap_flush_unused()` exists (2.6.24 on; called by the `set_memory_*` machinery from
+    /// 2.6.32, by Xen in 2.6.24): it flushes every count-1 slot without advancing the scan.
+    pub flush_unused_event: bool,
+    /// The file holding `kmap()`/`kunmap()`.
+    pub wrapper_file: &'static str,
+    /// `kmap()` in interrupt context.
+    pub kmap_irq: IrqCheck,
+    /// `kunmap()` in interrupt context.
+    pub kunmap_irq: IrqCheck,
+    /// Lines of `mm/highmem.c`: `BUG` in `kmap_high` (count below 2), in `kunmap_high` (no
+    /// address), in `kunmap_high` (count reached 0).
+    pub bug_lines: (u32, u32, u32),
+}
+
 /// Everything the model knows about one kernel.
 #[derive(Debug, Serialize)]
 pub struct Profile {
@@ -534,6 +572,8 @@ pub struct Profile {
     /// `flush_tlb_all()` also makes a CPU in lazy TLB mode leave the borrowed address space
     /// (`leave_mm`, 2.4 – 2.6.32; 6.1 only flushes).
     pub flush_all_leaves_lazy_mm: bool,
+    /// Persistent kmaps.
+    pub pkmap: PkmapRules,
 }
 
 /// `NR_CPUS` values a kernel accepts.
@@ -699,10 +739,23 @@ static V2_4_22: Profile = Profile {
         oops: crate::messages::OopsStyle::Unable,
         sched: crate::messages::SchedBugStyle::InInterrupt,
         preempt: None,
+        bug: crate::messages::BugStyle::Bare,
+        might_sleep: None,
     },
     get_free_pages_highmem: GfpHighmemRule::ReturnsZero,
     gfp_kernel: 0x1f0,
     flush_all_leaves_lazy_mm: true,
+    pkmap: PkmapRules {
+        store: crate::highmem::AddressStore::PageVirtual,
+        hash_mul: 0,
+        flush_only_if_cleared: false,
+        kmap_nonblock: true,
+        flush_unused_event: false,
+        wrapper_file: "include/asm-i386/highmem.h",
+        kmap_irq: IrqCheck::OutOfLineBug(68),
+        kunmap_irq: IrqCheck::OutOfLineBug(77),
+        bug_lines: (151, 166, 176),
+    },
 };
 
 static V2_6_11: Profile = Profile {
@@ -799,10 +852,23 @@ static V2_6_11: Profile = Profile {
         oops: crate::messages::OopsStyle::Unable,
         sched: crate::messages::SchedBugStyle::Atomic2611,
         preempt: Some(crate::messages::PreemptLayout { hardirq_bits: 12 }),
+        bug: crate::messages::BugStyle::InvalidOperand,
+        might_sleep: Some((crate::messages::MightSleepStyle::Debug, "DEBUG_SPINLOCK_SLEEP")),
     },
     get_free_pages_highmem: GfpHighmemRule::ReturnsZero,
     gfp_kernel: 0xd0,
     flush_all_leaves_lazy_mm: true,
+    pkmap: PkmapRules {
+        store: crate::highmem::AddressStore::HashedPool,
+        hash_mul: 0x9e37_0001,
+        flush_only_if_cleared: false,
+        kmap_nonblock: false,
+        flush_unused_event: false,
+        wrapper_file: "arch/i386/mm/highmem.c",
+        kmap_irq: IrqCheck::MightSleep(5),
+        kunmap_irq: IrqCheck::Bug(14),
+        bug_lines: (165, 181, 191),
+    },
 };
 
 static V2_6_24: Profile = Profile {
@@ -910,10 +976,23 @@ static V2_6_24: Profile = Profile {
         oops: crate::messages::OopsStyle::BugVirtualAddress,
         sched: crate::messages::SchedBugStyle::Atomic,
         preempt: Some(crate::messages::PreemptLayout { hardirq_bits: 12 }),
+        bug: crate::messages::BugStyle::InvalidOpcode,
+        might_sleep: Some((crate::messages::MightSleepStyle::Bug2624, "DEBUG_SPINLOCK_SLEEP")),
     },
     get_free_pages_highmem: GfpHighmemRule::ReturnsZero,
     gfp_kernel: 0xd0,
     flush_all_leaves_lazy_mm: true,
+    pkmap: PkmapRules {
+        store: crate::highmem::AddressStore::HashedPool,
+        hash_mul: 0x9e37_0001,
+        flush_only_if_cleared: false,
+        kmap_nonblock: false,
+        flush_unused_event: true,
+        wrapper_file: "arch/x86/mm/highmem_32.c",
+        kmap_irq: IrqCheck::MightSleep(6),
+        kunmap_irq: IrqCheck::Bug(15),
+        bug_lines: (181, 196, 206),
+    },
 };
 
 static V2_6_32: Profile = Profile {
@@ -1023,10 +1102,23 @@ static V2_6_32: Profile = Profile {
         oops: crate::messages::OopsStyle::BugAtPointer,
         sched: crate::messages::SchedBugStyle::Atomic,
         preempt: Some(crate::messages::PreemptLayout { hardirq_bits: 10 }),
+        bug: crate::messages::BugStyle::InvalidOpcode,
+        might_sleep: Some((crate::messages::MightSleepStyle::Bug2632, "DEBUG_SPINLOCK_SLEEP")),
     },
     get_free_pages_highmem: GfpHighmemRule::VmBugOnThenZero,
     gfp_kernel: 0xd0,
     flush_all_leaves_lazy_mm: true,
+    pkmap: PkmapRules {
+        store: crate::highmem::AddressStore::HashedPool,
+        hash_mul: 0x9e37_0001,
+        flush_only_if_cleared: true,
+        kmap_nonblock: false,
+        flush_unused_event: true,
+        wrapper_file: "arch/x86/mm/highmem_32.c",
+        kmap_irq: IrqCheck::MightSleep(7),
+        kunmap_irq: IrqCheck::Bug(16),
+        bug_lines: (210, 259, 269),
+    },
 };
 
 /// The warnings of 2.6.32 and 6.1.
@@ -1153,10 +1245,26 @@ static V6_1: Profile = Profile {
         oops: crate::messages::OopsStyle::PageFault,
         sched: crate::messages::SchedBugStyle::Atomic,
         preempt: Some(crate::messages::PreemptLayout { hardirq_bits: 4 }),
+        bug: crate::messages::BugStyle::InvalidOpcodePreempt,
+        might_sleep: Some((
+            crate::messages::MightSleepStyle::Bug61,
+            "DEBUG_ATOMIC_SLEEP",
+        )),
     },
     get_free_pages_highmem: GfpHighmemRule::StripsHighmem,
     gfp_kernel: 0xcc0,
     flush_all_leaves_lazy_mm: false,
+    pkmap: PkmapRules {
+        store: crate::highmem::AddressStore::HashedPerSlot,
+        hash_mul: 0x61c8_8647,
+        flush_only_if_cleared: true,
+        kmap_nonblock: false,
+        flush_unused_event: true,
+        wrapper_file: "include/linux/highmem-internal.h",
+        kmap_irq: IrqCheck::MightSleep(44),
+        kunmap_irq: IrqCheck::MightSleep(55),
+        bug_lines: (307, 357, 367),
+    },
 };
 
 #[cfg(test)]

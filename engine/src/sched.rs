@@ -33,6 +33,17 @@ pub enum TaskState {
     },
 }
 
+/// An operation a sleeping task finishes when it runs again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "op")]
+pub enum Pending {
+    /// `kmap()` of this frame, asleep in `map_new_virtual()`.
+    Kmap {
+        /// The page's frame.
+        pfn: u64,
+    },
+}
+
 /// A task.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Task {
@@ -48,6 +59,8 @@ pub struct Task {
     pub pgd_frames: Vec<u64>,
     /// Its state.
     pub state: TaskState,
+    /// What it was doing when it went to sleep.
+    pub pending: Option<Pending>,
 }
 
 /// A CPU.

@@ -226,6 +226,7 @@ impl<'a> Args<'a> {
 
 /// What the checker knows while it reads the script.
 struct Known {
+    profile: ProfileId,
     cpus: usize,
     tasks: BTreeSet<String>,
     names: BTreeSet<String>,
@@ -267,6 +268,7 @@ pub fn parse(
     let mut config = None;
     let mut steps = Vec::new();
     let mut known = Known {
+        profile: ProfileId::V6_1,
         cpus: 0,
         tasks: BTreeSet::new(),
         names: BTreeSet::new(),
@@ -285,18 +287,20 @@ pub fn parse(
             }
             let cfg = machine_line(&args, read_file)?;
             known.cpus = cfg.cpus;
+            known.profile = cfg.profile;
             config = Some(cfg);
             continue;
         }
         if first.text == "machine" {
             return Err(first.err(line, "only the first line may be a 'machine' line"));
         }
-        let op = op_line(&args, &mut known)?;
-        steps.push(Step {
-            line,
-            text: body.trim().to_string(),
-            op,
-        });
+        for op in op_line(&args, &mut known)? {
+            steps.push(Step {
+                line,
+                text: body.trim().to_string(),
+                op,
+            });
+        }
     }
     let config = config.ok_or(ScriptError {
         line: 1,
@@ -312,8 +316,19 @@ fn machine_line(
 ) -> Result<MachineConfig, ScriptError> {
     a.only(
         &[
-            "profile", "ram", "e820", "pae", "highmem", "cpus", "nr_cpus", "vmalloc", "cpu", "tlb",
+            "profile",
+            "ram",
+            "e820",
+            "pae",
+            "highmem",
+            "cpus",
+            "nr_cpus",
+            "vmalloc",
+            "cpu",
+            "tlb",
             "config",
+            "debug_sleep",
+            "skip_pkmap_flush",
         ],
         0,
     )?;
@@ -407,6 +422,8 @@ fn machine_line(
         cpus: cpus.min(1 << 16) as usize,
         cpu_model,
         tlb,
+        debug_sleep: a.on_off("debug_sleep", false)?,
+        skip_pkmap_flush: a.on_off("skip_pkmap_flush", false)?,
     };
     // Build it once now, so that an impossible machine is a script error, not a run failure.
     Machine::new(cfg.clone()).map_err(|e: MachineError| ScriptError {
@@ -417,7 +434,10 @@ fn machine_line(
     Ok(cfg)
 }
 
-fn op_line(a: &Args, known: &mut Known) -> Result<Op, ScriptError> {
+/// The most operations one line may expand into (`count=`).
+const MAX_COUNT: u64 = 4096;
+
+fn op_line(a: &Args, known: &mut Known) -> Result<Vec<Op>, ScriptError> {
     let cpu_only = |a: &Args, known: &Known| -> Result<usize, ScriptError> {
         a.only(&["cpu"], 0)?;
         known.cpu(a)
@@ -578,6 +598,84 @@ fn op_line(a: &Args, known: &mut Known) -> Result<Op, ScriptError> {
                 prot,
             }
         }
+        "kmap" | "kmap_nonblock" | "kunmap" => {
+            a.only(&["pfn", "page", "count"], 1)?;
+            let w = a.positional.first().ok_or_else(|| {
+                a.op.err(
+                    a.line,
+                    format!("{} needs a task: {} A pfn=0x50000", a.op.text, a.op.text),
+                )
+            })?;
+            let task = known.task(a, w)?;
+            let page = match (a.number("pfn")?, a.get("page")) {
+                (Some(pfn), None) => PageRef::Pfn(pfn),
+                (None, Some(n)) => {
+                    if !known.names.contains(n) {
+                        return Err(a.verr(
+                            "page",
+                            format!("nothing was allocated as '{n}' before this line"),
+                        ));
+                    }
+                    PageRef::Name(n.to_string())
+                }
+                _ => {
+                    return Err(a
+                        .op
+                        .err(a.line, format!("{} takes pfn= or page=NAME", a.op.text)))
+                }
+            };
+            if a.op.text == "kmap_nonblock" && !known.profile.profile().pkmap.kmap_nonblock {
+                return Err(a.op.err(
+                    a.line,
+                    format!("{} has no kmap_nonblock (only 2.4 had it)", known.profile),
+                ));
+            }
+            let count = a.number("count")?.unwrap_or(1);
+            if count == 0 || count > MAX_COUNT {
+                return Err(a.verr(
+                    "count",
+                    format!("count={count}: one line repeats 1 to {MAX_COUNT} times"),
+                ));
+            }
+            let first = match &page {
+                PageRef::Pfn(p) => *p,
+                PageRef::Name(_) if count > 1 => {
+                    return Err(a.verr("count", "count= needs pfn=, not page="));
+                }
+                PageRef::Name(_) => 0,
+            };
+            let ops = (0..count)
+                .map(|i| {
+                    let page = match &page {
+                        PageRef::Pfn(_) => PageRef::Pfn(first + i),
+                        named => named.clone(),
+                    };
+                    if a.op.text == "kunmap" {
+                        Op::Kunmap {
+                            task: task.clone(),
+                            page,
+                        }
+                    } else {
+                        Op::Kmap {
+                            task: task.clone(),
+                            page,
+                            nonblock: a.op.text == "kmap_nonblock",
+                        }
+                    }
+                })
+                .collect();
+            return Ok(ops);
+        }
+        "kmap_flush_unused" => {
+            a.only(&[], 0)?;
+            if !known.profile.profile().pkmap.flush_unused_event {
+                return Err(a.op.err(
+                    a.line,
+                    format!("{} has no kmap_flush_unused()", known.profile),
+                ));
+            }
+            Op::KmapFlushUnused
+        }
         "pte_clear" => {
             a.only(&["vaddr"], 0)?;
             Op::PteClear {
@@ -591,7 +689,7 @@ fn op_line(a: &Args, known: &mut Known) -> Result<Op, ScriptError> {
             ))
         }
     };
-    Ok(op)
+    Ok(vec![op])
 }
 
 /// One executed step.

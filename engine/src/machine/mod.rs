@@ -8,6 +8,7 @@
 
 pub mod gfp;
 mod ops_cpu;
+mod ops_kmap;
 mod ops_mem;
 
 use crate::addr::{PhysAddr, VirtAddr};
@@ -49,6 +50,12 @@ pub struct MachineConfig {
     pub cpu_model: Option<CpuModel>,
     /// Overrides the 4 KiB data-TLB array: (entries, ways).
     pub tlb: Option<(u32, u32)>,
+    /// Builds in the `might_sleep()` check (`CONFIG_DEBUG_SPINLOCK_SLEEP`, in 6.1
+    /// `CONFIG_DEBUG_ATOMIC_SLEEP`), off in distribution kernels.
+    pub debug_sleep: bool,
+    /// Bug mode: `flush_all_zero_pkmaps()` forgets its TLB flush, so a reused slot can be read
+    /// through a stale TLB entry.
+    pub skip_pkmap_flush: bool,
 }
 
 impl MachineConfig {
@@ -65,6 +72,8 @@ impl MachineConfig {
             cpus: 1,
             cpu_model: None,
             tlb: None,
+            debug_sleep: false,
+            skip_pkmap_flush: false,
         }
     }
 }
@@ -177,6 +186,24 @@ pub enum Prot {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Op {
+    /// `kmap(page)` on behalf of a task running on some CPU.
+    Kmap {
+        /// The task.
+        task: String,
+        /// The page.
+        page: PageRef,
+        /// 2.4's `kmap_nonblock()`: return 0 instead of sleeping.
+        nonblock: bool,
+    },
+    /// `kunmap(page)`.
+    Kunmap {
+        /// The task.
+        task: String,
+        /// The page.
+        page: PageRef,
+    },
+    /// `kmap_flush_unused()`: clears every count-1 pkmap slot (and flushes) outside a scan.
+    KmapFlushUnused,
     /// Creates a task and makes it current on a CPU.
     Task {
         /// Its name.
@@ -315,6 +342,8 @@ pub struct Machine {
     tasks: Vec<Task>,
     handles: BTreeMap<String, Handle>,
     next_pid: u32,
+    pkmap: Option<crate::highmem::Pkmap>,
+    die_counter: u32,
 }
 
 impl Machine {
@@ -367,7 +396,20 @@ impl Machine {
             tasks: Vec::new(),
             handles: BTreeMap::new(),
             next_pid: 100,
+            pkmap: None,
+            die_counter: 0,
         };
+        if let Some(base) = m.layout.pkmap_base() {
+            let k = &m.kernel;
+            m.pkmap = Some(crate::highmem::Pkmap::new(
+                base as u32,
+                m.layout.last_pkmap,
+                profile.pkmap.store,
+                k.mem_map.as_u32(),
+                k.struct_page as u32,
+                profile.pkmap.hash_mul,
+            ));
+        }
         for id in 0..m.config.cpus {
             let mut cpu = Cpu {
                 id,
@@ -425,6 +467,13 @@ impl Machine {
             }
             Op::SetPte { vaddr, pfn, prot } => self.op_set_pte(&mut t, *vaddr, *pfn, *prot),
             Op::PteClear { vaddr } => self.op_pte_clear(&mut t, *vaddr),
+            Op::Kmap {
+                task,
+                page,
+                nonblock,
+            } => self.op_kmap(&mut t, task, page, *nonblock),
+            Op::Kunmap { task, page } => self.op_kunmap(&mut t, task, page),
+            Op::KmapFlushUnused => self.op_kmap_flush_unused(&mut t),
         };
         let (trace, changes) = t.finish();
         Outcome {
@@ -484,6 +533,11 @@ impl Machine {
     /// The named allocations.
     pub fn handles(&self) -> &BTreeMap<String, Handle> {
         &self.handles
+    }
+
+    /// The pkmap state (HIGHMEM kernels only).
+    pub fn pkmap(&self) -> Option<&crate::highmem::Pkmap> {
+        self.pkmap.as_ref()
     }
 
     /// A walk of `va` through a CPU's current tables, without touching the TLB or A/D bits:
@@ -584,6 +638,40 @@ impl Machine {
             reservations: self.mem.reservations().to_vec(),
             handles: self.handles.clone(),
             direct_map: self.kernel.meminfo_direct_map(),
+            pkmap: self.pkmap.as_ref().map(|p| PkmapSnapshot {
+                pkmap_base: format!("{:#010x}", p.base),
+                pkmap_count: p.count.clone(),
+                last_pkmap_nr: p.last_pkmap_nr,
+                pkmap_wait: p.wait.iter().map(|&i| self.tasks[i].name.clone()).collect(),
+                page_address_htable: match p.store {
+                    crate::highmem::AddressStore::PageVirtual => Vec::new(),
+                    _ => p
+                        .buckets
+                        .iter()
+                        .map(|chain| {
+                            chain
+                                .iter()
+                                .filter_map(|&e| p.maps[e])
+                                .map(|m| AddressEntry {
+                                    pfn: format!("{:#x}", m.pfn),
+                                    vaddr: format!("{:#010x}", m.vaddr),
+                                    entry: p.maps.iter().position(|x| *x == Some(m)).unwrap_or(0),
+                                })
+                                .collect()
+                        })
+                        .collect(),
+                },
+                page_virtual: p
+                    .page_virtual
+                    .iter()
+                    .map(|(&pfn, &v)| AddressEntry {
+                        pfn: format!("{pfn:#x}"),
+                        vaddr: format!("{v:#010x}"),
+                        entry: 0,
+                    })
+                    .collect(),
+                page_address_pool: p.pool.len(),
+            }),
         }
     }
 
@@ -599,9 +687,21 @@ impl Machine {
         }
     }
 
-    /// Everything that must always hold.
+    /// Everything that must always hold, at a cost fit for every operation: the allocator's
+    /// lists (not frame by frame; see [`Machine::check_invariants_full`]), tasks and CPUs,
+    /// TLBs, named blocks and the pkmap window.
     pub fn check_invariants(&self) -> Result<(), String> {
+        self.mem.check_lists()?;
+        self.check_rest()
+    }
+
+    /// [`Machine::check_invariants`] plus the frame-by-frame check of physical memory.
+    pub fn check_invariants_full(&self) -> Result<(), String> {
         self.mem.check_invariants()?;
+        self.check_rest()
+    }
+
+    fn check_rest(&self) -> Result<(), String> {
         for (i, t) in self.tasks.iter().enumerate() {
             if let TaskState::Running { cpu } = t.state {
                 if self.cpus.get(cpu).and_then(|c| c.current) != Some(i) {
@@ -640,6 +740,48 @@ impl Machine {
                     .count();
                 if others != 1 {
                     return Err(format!("CPU {} caches {:#x} twice", c.id, e.va));
+                }
+            }
+        }
+        if let Some(p) = &self.pkmap {
+            p.check()?;
+            let pt = self
+                .kernel
+                .pkmap_page_table
+                .unwrap_or(self.kernel.swapper_pg_dir);
+            let pages = p.slot_pages();
+            for nr in 0..p.slots() {
+                let pte = crate::paging::read_entry(&self.mem, self.kernel.mode, pt, u64::from(nr));
+                match pages[nr as usize] {
+                    Some(pfn) if !(pte.is_present() && pte.addr().pfn_down().as_u64() == pfn) => {
+                        return Err(format!(
+                            "pkmap slot {nr} holds frame {pfn:#x} but its PTE is {:#x}",
+                            pte.raw()
+                        ));
+                    }
+                    None if pte.is_present() => {
+                        return Err(format!(
+                            "pkmap slot {nr} is free but its PTE is {:#x}",
+                            pte.raw()
+                        ));
+                    }
+                    _ => {}
+                }
+                if !self.config.skip_pkmap_flush
+                    && p.count[nr as usize] == 0
+                    && p.dirty[nr as usize]
+                {
+                    return Err(format!(
+                        "pkmap slot {nr} is free but was not flushed since its last use"
+                    ));
+                }
+            }
+            for &w in &p.wait {
+                if self.tasks[w].pending.is_none() {
+                    return Err(format!(
+                        "{} waits on pkmap_map_wait with nothing pending",
+                        self.tasks[w].name
+                    ));
                 }
             }
         }
@@ -771,4 +913,36 @@ pub struct Snapshot {
     pub handles: BTreeMap<String, Handle>,
     /// The `DirectMap` lines of `/proc/meminfo`.
     pub direct_map: String,
+    /// The persistent kmaps (HIGHMEM kernels).
+    pub pkmap: Option<PkmapSnapshot>,
+}
+
+/// A page and its pkmap address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AddressEntry {
+    /// The page's frame.
+    pub pfn: String,
+    /// Its address.
+    pub vaddr: String,
+    /// Which `page_address_maps[]` entry holds it.
+    pub entry: usize,
+}
+
+/// The pkmap state, as data (the keys `hmsim run --json` promises).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PkmapSnapshot {
+    /// `PKMAP_BASE`.
+    pub pkmap_base: String,
+    /// `pkmap_count[]`.
+    pub pkmap_count: Vec<u32>,
+    /// `last_pkmap_nr`.
+    pub last_pkmap_nr: u32,
+    /// Tasks on `pkmap_map_wait`.
+    pub pkmap_wait: Vec<String>,
+    /// The 128 buckets, each its chain (2.6 and 6.1; empty in 2.4).
+    pub page_address_htable: Vec<Vec<AddressEntry>>,
+    /// 2.4's `page->virtual` of mapped highmem pages.
+    pub page_virtual: Vec<AddressEntry>,
+    /// Free entries in 2.6's `page_address_pool`.
+    pub page_address_pool: usize,
 }

@@ -107,6 +107,7 @@ impl Machine {
             pgd,
             pgd_frames: frames,
             state: TaskState::Runnable,
+            pending: None,
         });
         t.change(format!("task {name}"), "-", format!("pid {pid}, runnable"));
         t.exit();
@@ -195,11 +196,11 @@ impl Machine {
             self.tasks[next].name.clone(),
         );
         t.exit();
-        (
-            ResultKind::Ok,
-            None,
-            format!("CPU {cpu} now runs {}", self.tasks[next].name),
-        )
+        let now = format!("CPU {cpu} now runs {}", self.tasks[next].name);
+        match self.resume_pending(t, cpu, next) {
+            Some((kind, value, msg)) => (kind, value, format!("{now}; {msg}")),
+            None => (ResultKind::Ok, None, now),
+        }
     }
 
     fn switch_mm(&mut self, t: &mut Tracer, cpu: usize, next: usize) {

@@ -119,7 +119,68 @@ fn state_text(m: &Machine) -> String {
             if h.freed { ", freed" } else { "" }
         );
     }
-    out.push_str("  /proc/buddyinfo:\n");
+    if let Some(p) = &s.pkmap {
+        let used: Vec<String> = p
+            .pkmap_count
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c > 0)
+            .map(|(i, c)| format!("{i}:{c}"))
+            .collect();
+        let shown = if used.len() > 24 {
+            format!("{} … ({} slots in use)", used[..24].join(" "), used.len())
+        } else if used.is_empty() {
+            "none in use".to_string()
+        } else {
+            used.join(" ")
+        };
+        let _ = writeln!(
+            out,
+            "  pkmap at {}: last_pkmap_nr {}; pkmap_count (slot:count) {shown}",
+            p.pkmap_base, p.last_pkmap_nr
+        );
+        if !p.pkmap_wait.is_empty() {
+            let _ = writeln!(out, "  pkmap_map_wait: {}", p.pkmap_wait.join(", "));
+        }
+        let hashed: Vec<String> = p
+            .page_address_htable
+            .iter()
+            .enumerate()
+            .filter(|(_, chain)| !chain.is_empty())
+            .map(|(b, chain)| {
+                let entries: Vec<String> = chain
+                    .iter()
+                    .map(|e| format!("{}→{}", e.pfn, e.vaddr))
+                    .collect();
+                format!("[{b}] {}", entries.join(" "))
+            })
+            .collect();
+        if !hashed.is_empty() {
+            let more = if hashed.len() > 8 {
+                format!(" … ({} buckets in use)", hashed.len())
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "  page_address_htable: {}{more}",
+                hashed
+                    .iter()
+                    .take(8)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+        }
+        for e in p.page_virtual.iter().take(8) {
+            let _ = writeln!(out, "  page {}: virtual {}", e.pfn, e.vaddr);
+        }
+    }
+    if m.profile().boot.buddy.max_order == 10 {
+        out.push_str("  /proc/buddyinfo (2.4.22 has no such file; shown in 2.6's format):\n");
+    } else {
+        out.push_str("  /proc/buddyinfo:\n");
+    }
     for l in s.buddyinfo.lines() {
         let _ = writeln!(out, "    {l}");
     }
