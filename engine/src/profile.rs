@@ -490,6 +490,9 @@ pub struct PkmapRules {
     /// Lines of `mm/highmem.c`: `BUG` in `kmap_high` (count below 2), in `kunmap_high` (no
     /// address), in `kunmap_high` (count reached 0).
     pub bug_lines: (u32, u32, u32),
+    /// The TLB flush `flush_all_zero_pkmaps()` calls: `flush_tlb_all` (2.4) or
+    /// `flush_tlb_kernel_range` (2.6 on; a full flush on x86 either way).
+    pub flush_fn: &'static str,
 }
 
 /// Everything the model knows about one kernel.
@@ -624,6 +627,14 @@ impl Profile {
             .map(|(o, _)| *o)
     }
 
+    /// A Bootlin Elixir URL for an identifier of this kernel's tree.
+    pub fn ident_url(&self, ident: &str) -> String {
+        format!(
+            "https://elixir.bootlin.com/linux/{}/A/ident/{}",
+            self.elixir_tag, ident
+        )
+    }
+
     /// A Bootlin Elixir URL for a file of this kernel's tree.
     pub fn source_url(&self, path: &str) -> String {
         format!(
@@ -755,6 +766,7 @@ static V2_4_22: Profile = Profile {
         kmap_irq: IrqCheck::OutOfLineBug(68),
         kunmap_irq: IrqCheck::OutOfLineBug(77),
         bug_lines: (151, 166, 176),
+        flush_fn: "flush_tlb_all",
     },
 };
 
@@ -868,6 +880,7 @@ static V2_6_11: Profile = Profile {
         kmap_irq: IrqCheck::MightSleep(5),
         kunmap_irq: IrqCheck::Bug(14),
         bug_lines: (165, 181, 191),
+        flush_fn: "flush_tlb_kernel_range",
     },
 };
 
@@ -992,6 +1005,7 @@ static V2_6_24: Profile = Profile {
         kmap_irq: IrqCheck::MightSleep(6),
         kunmap_irq: IrqCheck::Bug(15),
         bug_lines: (181, 196, 206),
+        flush_fn: "flush_tlb_kernel_range",
     },
 };
 
@@ -1118,6 +1132,7 @@ static V2_6_32: Profile = Profile {
         kmap_irq: IrqCheck::MightSleep(7),
         kunmap_irq: IrqCheck::Bug(16),
         bug_lines: (210, 259, 269),
+        flush_fn: "flush_tlb_kernel_range",
     },
 };
 
@@ -1264,6 +1279,7 @@ static V6_1: Profile = Profile {
         kmap_irq: IrqCheck::MightSleep(44),
         kunmap_irq: IrqCheck::MightSleep(55),
         bug_lines: (307, 357, 367),
+        flush_fn: "flush_tlb_kernel_range",
     },
 };
 

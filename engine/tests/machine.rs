@@ -415,3 +415,79 @@ fn buddyinfo_has_the_kernel_format() {
     let hm = &m.snapshot().zones[2];
     assert_eq!(hm.managed, hm.present);
 }
+
+#[test]
+fn kmap_traces_light_the_call_graph_paths_taken() {
+    use highmem_engine::highmem::graph::{kmap_graph, kunmap_graph, lit};
+    let mut m = machine(ProfileId::V2_6_24, 2 * GIB, true);
+    run(
+        &mut m,
+        Op::Task {
+            name: "A".into(),
+            cpu: 0,
+            kthread: false,
+        },
+    );
+    let g = kmap_graph(m.profile());
+    let kmap = |m: &mut Machine, pfn| {
+        run(
+            m,
+            Op::Kmap {
+                task: "A".into(),
+                page: PageRef::Pfn(pfn),
+                nonblock: false,
+            },
+        )
+    };
+    let low = lit(&g, &kmap(&mut m, 0x100).trace);
+    assert!(low.contains(&"kmap>page_address".to_string()), "{low:?}");
+    assert!(!low.iter().any(|n| n.contains("kmap_high")));
+    let high = lit(&g, &kmap(&mut m, 0x5_0000).trace);
+    for id in [
+        "kmap>might_sleep",
+        "kmap>kmap_high>spin_lock",
+        "kmap>kmap_high>page_address",
+        "kmap>kmap_high>map_new_virtual>set_pte",
+        "kmap>kmap_high>map_new_virtual>set_page_address",
+        "kmap>kmap_high>spin_unlock",
+    ] {
+        assert!(high.contains(&id.to_string()), "{id} in {high:?}");
+    }
+    assert!(!high.iter().any(|n| n.contains("flush_all_zero_pkmaps")));
+    // Fill the rest: the scan wraps and flushes.
+    for pfn in 0x5_1000..0x5_1000 + 510 {
+        kmap(&mut m, pfn);
+    }
+    let wrap = lit(&g, &kmap(&mut m, 0x5_2000).trace);
+    assert!(wrap.contains(&"kmap>kmap_high>map_new_virtual>flush_all_zero_pkmaps>flush_tlb_kernel_range>do_flush_tlb_all".to_string()), "{wrap:?}");
+    let sleep = lit(&g, &kmap(&mut m, 0x5_3000).trace);
+    assert!(
+        sleep.contains(&"kmap>kmap_high>map_new_virtual>schedule".to_string()),
+        "{sleep:?}"
+    );
+    let kg = kunmap_graph(m.profile());
+    let out = run(
+        &mut m,
+        Op::Task {
+            name: "B".into(),
+            cpu: 1,
+            kthread: false,
+        },
+    );
+    assert_eq!(out.result, ResultKind::Ok);
+    let un = lit(
+        &kg,
+        &run(
+            &mut m,
+            Op::Kunmap {
+                task: "B".into(),
+                page: PageRef::Pfn(0x5_0000),
+            },
+        )
+        .trace,
+    );
+    assert!(
+        un.contains(&"kunmap>kunmap_high>wake_up".to_string()),
+        "{un:?}"
+    );
+}

@@ -17,6 +17,8 @@
 //! <https://elixir.bootlin.com/linux/v2.6.24/source/mm/highmem.c>.
 
 use crate::trace::Tracer;
+
+pub mod graph;
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 

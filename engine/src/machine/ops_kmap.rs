@@ -88,6 +88,7 @@ impl Machine {
                 t.decide("in_interrupt()?", if in_irq { "yes" } else { "no" });
                 if in_irq {
                     self.die_counter += 1;
+                    t.leaf("out_of_line_bug", &[("line", line.to_string())], "BUG");
                     t.result("out_of_line_bug()");
                     let msg = format!(
                         "kernel BUG in header file at line {line}\n{}\n{}",
@@ -103,6 +104,7 @@ impl Machine {
             IrqCheck::Bug(line) => {
                 t.decide("in_interrupt()?", if in_irq { "yes" } else { "no" });
                 if in_irq {
+                    t.leaf("BUG", &[("at", format!("{file}:{line}"))], "BUG");
                     let (kind, v, msg) = self.bug(t, file, line);
                     let panic = self.profile.messages.panic_in_interrupt();
                     return Err((kind, v, format!("{msg}\n{panic}")));
@@ -110,6 +112,11 @@ impl Machine {
                 Ok(None)
             }
             IrqCheck::MightSleep(line) => {
+                t.leaf(
+                    "might_sleep",
+                    &[("at", format!("{file}:{line}"))],
+                    if in_atomic { "atomic" } else { "fine" },
+                );
                 if !in_atomic {
                     t.decide("might_sleep(): atomic?", "no");
                     return Ok(None);
@@ -473,13 +480,16 @@ impl Machine {
         } else if self.config.skip_pkmap_flush {
             t.decide("TLB flush", "SKIPPED (bug mode): stale TLB entries survive");
         } else {
-            t.enter(
-                "flush_tlb_kernel_range",
-                &[
-                    ("start", "PKMAP_ADDR(0)".into()),
-                    ("end", "PKMAP_ADDR(LAST_PKMAP)".into()),
-                ],
-            );
+            let flush_fn = self.profile.pkmap.flush_fn;
+            let args: Vec<(&str, String)> = if flush_fn == "flush_tlb_all" {
+                Vec::new()
+            } else {
+                vec![
+                    ("start", "PKMAP_ADDR(0)".to_string()),
+                    ("end", "PKMAP_ADDR(LAST_PKMAP)".to_string()),
+                ]
+            };
+            t.enter(flush_fn, &args);
             t.decide("how", "the whole window: a full flush on every CPU");
             for cpu in 0..self.cpus.len() {
                 t.enter("do_flush_tlb_all", &[("cpu", cpu.to_string())]);
