@@ -3,11 +3,13 @@
 //! ```text
 //! cargo xtask serve [--port N]   install what is missing, build the site, serve dist/
 //! cargo xtask test               install what is missing, then every check CI runs
+//! cargo xtask bench              the benchmarks: engine (criterion) and browser figures
 //! ```
 //!
 //! Standard library only. Every tool this needs is installed on first use and found again
 //! afterwards, so a second run installs nothing (see `install.rs`).
 
+mod bench;
 mod install;
 mod pipeline;
 mod serve;
@@ -28,6 +30,10 @@ commands:
   test               install what is missing, then: cargo fmt --check, clippy,
                      cargo test, wasm-bindgen tests in headless Chromium, the Trunk
                      release build and the end-to-end tests (npm test in tests/)
+  bench              install what is missing, then the benchmarks: cargo bench
+                     (engine/benches) and, on the built site in headless Chromium,
+                     time to first render against a static page and the gzipped
+                     size of dist/; figures are reported, never asserted
   help               this text
 ";
 
@@ -36,6 +42,7 @@ commands:
 enum Command {
     Serve { port: u16 },
     Test,
+    Bench,
     Help,
 }
 
@@ -69,6 +76,10 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             None => Ok(Command::Test),
             Some(arg) => Err(format!("test: unknown argument `{arg}`")),
         },
+        "bench" => match rest.first() {
+            None => Ok(Command::Bench),
+            Some(arg) => Err(format!("bench: unknown argument `{arg}`")),
+        },
         "help" | "--help" | "-h" => Ok(Command::Help),
         other => Err(format!("unknown command `{other}`")),
     }
@@ -90,6 +101,7 @@ fn main() -> ExitCode {
         }
         Command::Serve { port } => Ctx::new().and_then(|ctx| serve::run(&ctx, port)),
         Command::Test => Ctx::new().and_then(|ctx| pipeline::run(&ctx)),
+        Command::Bench => Ctx::new().and_then(|ctx| bench::run(&ctx)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -112,6 +124,7 @@ mod tests {
     fn parses_commands() {
         assert_eq!(parse_args(&args(&[])), Ok(Command::Help));
         assert_eq!(parse_args(&args(&["test"])), Ok(Command::Test));
+        assert_eq!(parse_args(&args(&["bench"])), Ok(Command::Bench));
         assert_eq!(
             parse_args(&args(&["serve"])),
             Ok(Command::Serve { port: 8080 })
@@ -133,6 +146,8 @@ mod tests {
         assert!(parse_args(&args(&["serve", "--port", "70000"])).is_err());
         assert!(parse_args(&args(&["serve", "--verbose"])).is_err());
         assert!(parse_args(&args(&["test", "extra"])).is_err());
+        assert!(parse_args(&args(&["bench", "--port", "1"])).is_err());
+        assert!(parse_args(&args(&["bench", "mmu"])).is_err());
         assert!(parse_args(&args(&["deploy"])).is_err());
     }
 }
