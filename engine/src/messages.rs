@@ -56,6 +56,23 @@ pub enum MightSleepStyle {
     Bug61,
 }
 
+/// How `WARN_ON()` reports (the first lines; the stack dump is not modelled).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum WarnStyle {
+    /// 2.4: no generic `WARN_ON()`.
+    None,
+    /// 2.6.11: `Badness in FUNC at FILE:LINE` (`include/asm-generic/bug.h`).
+    Badness,
+    /// 2.6.24: `WARNING: at FILE:LINE FUNC()` from the macro itself.
+    At2624,
+    /// 2.6.32: a cut-here line, then `WARNING: at FILE:LINE FUNC+off/size()`
+    /// (`warn_slowpath_common`, `kernel/panic.c`).
+    At2632,
+    /// 6.1: a cut-here line, then `WARNING: CPU: N PID: N at FILE:LINE FUNC+off/size`
+    /// (`__warn`, `kernel/panic.c`).
+    Cpu61,
+}
+
 /// The preempt-count layout (`include/linux/hardirq.h`, later `preempt.h`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct PreemptLayout {
@@ -76,6 +93,8 @@ pub struct Messages {
     pub bug: BugStyle,
     /// `might_sleep()`, and the debug option that compiles it in (none in 2.4).
     pub might_sleep: Option<(MightSleepStyle, &'static str)>,
+    /// `WARN_ON()`.
+    pub warn: WarnStyle,
 }
 
 impl Messages {
@@ -191,6 +210,20 @@ impl Messages {
         })
     }
 
+    /// What a `WARN_ON()` in `func` at `path:line` prints. `%pS` offsets are not modelled and
+    /// are shown as `+0x…/0x…`.
+    pub fn warn(&self, path: &str, line: u32, func: &str, cpu: usize, pid: u32) -> String {
+        let cut = "------------[ cut here ]------------";
+        match self.warn {
+            WarnStyle::None | WarnStyle::Badness => format!("Badness in {func} at {path}:{line}"),
+            WarnStyle::At2624 => format!("WARNING: at {path}:{line} {func}()"),
+            WarnStyle::At2632 => format!("{cut}\nWARNING: at {path}:{line} {func}+0x…/0x…()"),
+            WarnStyle::Cpu61 => {
+                format!("{cut}\nWARNING: CPU: {cpu} PID: {pid} at {path}:{line} {func}+0x…/0x…")
+            }
+        }
+    }
+
     /// The preempt count as the kernel would hold it.
     pub fn preempt_count(&self, preempt: u32, softirq: u32, hardirq: u32) -> u32 {
         preempt.min(0xff) | (softirq.min(0xff) << 8) | (hardirq << 16)
@@ -225,6 +258,7 @@ mod tests {
             preempt: None,
             bug,
             might_sleep: None,
+            warn: WarnStyle::None,
         };
         assert_eq!(
             m(BugStyle::Bare).bug("mm/highmem.c", 151, 1),
@@ -254,6 +288,7 @@ mod tests {
             preempt: None,
             bug: BugStyle::Bare,
             might_sleep: None,
+            warn: WarnStyle::None,
         };
         assert_eq!(
             m(OopsStyle::Unable).oops(0xf880_0000, &fault(0), Access::Read),
@@ -272,6 +307,30 @@ mod tests {
     }
 
     #[test]
+    fn warnings_per_era() {
+        let m = |warn| Messages {
+            oops: OopsStyle::Unable,
+            sched: SchedBugStyle::Atomic,
+            preempt: None,
+            bug: BugStyle::Bare,
+            might_sleep: None,
+            warn,
+        };
+        assert_eq!(
+            m(WarnStyle::Badness).warn("mm/highmem.c", 10, "f", 0, 1),
+            "Badness in f at mm/highmem.c:10"
+        );
+        assert!(m(WarnStyle::At2632)
+            .warn("mm/highmem.c", 444, "debug_kmap_atomic", 0, 1)
+            .ends_with("\nWARNING: at mm/highmem.c:444 debug_kmap_atomic+0x…/0x…()"));
+        assert!(m(WarnStyle::Cpu61)
+            .warn("mm/highmem.c", 609, "kunmap_local_indexed", 1, 101)
+            .ends_with(
+                "\nWARNING: CPU: 1 PID: 101 at mm/highmem.c:609 kunmap_local_indexed+0x…/0x…"
+            ));
+    }
+
+    #[test]
     fn scheduling_while_atomic_field_order_changed_in_2_6_24() {
         let m = |sched| Messages {
             oops: OopsStyle::Unable,
@@ -279,6 +338,7 @@ mod tests {
             preempt: None,
             bug: BugStyle::Bare,
             might_sleep: None,
+            warn: WarnStyle::None,
         };
         assert_eq!(
             m(SchedBugStyle::Atomic2611).scheduling_while_atomic("A", 101, 0x10001),

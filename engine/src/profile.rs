@@ -495,6 +495,82 @@ pub struct PkmapRules {
     pub flush_fn: &'static str,
 }
 
+/// A check the era's `kmap_atomic`/`kunmap_atomic` makes: where it BUGs and whether only
+/// `CONFIG_DEBUG_HIGHMEM` builds compile it in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct AtomicCheck {
+    /// The file (a header in 2.4, reported through `out_of_line_bug()`).
+    pub file: &'static str,
+    /// The line.
+    pub line: u32,
+    /// Only with `CONFIG_DEBUG_HIGHMEM`.
+    pub debug_only: bool,
+}
+
+/// The era's temporary kernel maps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct AtomicRules {
+    /// `enum km_type`, in order (empty in 6.1, which has no types).
+    pub types: &'static [&'static str],
+    /// What raises the preempt count when a map is taken and drops it when it is given back
+    /// (`None` in 2.4, which has no count). The count is raised even for a lowmem page.
+    pub count_fns: Option<(&'static str, &'static str)>,
+    /// `kmap_atomic` ends with an `invlpg` of the slot (2.4, 2.6.11: unmap may leave the old
+    /// PTE, so the map must flush it).
+    pub flush_on_map: bool,
+    /// "The slot is already mapped" on map.
+    pub busy: AtomicCheck,
+    /// `kunmap_atomic` clears the PTE and flushes the slot only with `CONFIG_DEBUG_HIGHMEM`
+    /// (2.4, 2.6.11); from 2.6.24 always.
+    pub unmap_clears_only_in_debug: bool,
+    /// `kunmap_atomic` of an address that is not the type's slot (debug builds only).
+    pub wrong_address: AtomicCheck,
+    /// How that check reads the address: 2.4 and 2.6.11 return quietly below
+    /// `FIXADDR_START` (a lowmem page) and BUG on anything else; 2.6.24 on BUG unless it is a
+    /// direct-map address, with `vaddr < PAGE_OFFSET` at the line and `vaddr >= high_memory`
+    /// at the next.
+    pub wrong_address_lowmem_rule: bool,
+    /// 2.6.32's `debug_kmap_atomic()`: which types each context may use.
+    pub debug_types: Option<DebugKmapAtomic>,
+    /// 6.1's per-task stack (`kmap_local_page`), if the era has it.
+    pub local: Option<LocalRules>,
+}
+
+/// 2.6.32's `debug_kmap_atomic()` (`mm/highmem.c`, `CONFIG_DEBUG_HIGHMEM`): a `WARN_ON` for
+/// a type used in the wrong context, at most `warn_count + 1` times per boot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct DebugKmapAtomic {
+    /// The types a hard interrupt may use, and the line that warns otherwise.
+    pub hardirq: (&'static [&'static str], u32),
+    /// The types a softirq may use, and the line.
+    pub softirq: (&'static [&'static str], u32),
+    /// The types that need interrupts disabled, and the line.
+    pub irqs_off: (&'static [&'static str], u32),
+    /// The types that need an interrupt context or interrupts disabled, and the line.
+    pub in_irq_or_off: (&'static [&'static str], u32),
+    /// `warn_count`'s first value: warnings stop once it is negative.
+    pub warn_count: i32,
+}
+
+/// 6.1's `kmap_local_page` stack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct LocalRules {
+    /// `BUG_ON(idx >= KM_MAX_IDX)` in `kmap_local_idx_push` (mm/highmem.c).
+    pub push_bug_line: u32,
+    /// `WARN_ON_ONCE(addr < PAGE_OFFSET)` in `kunmap_local_indexed` for an address outside
+    /// the window that is not a kernel address either.
+    pub outside_warn_line: u32,
+    /// `BUG_ON(idx < 0)` in `kmap_local_idx_pop`.
+    pub pop_bug_line: u32,
+    /// `BUG_ON(!pte_none(*kmap_pte))` in `__kmap_local_pfn_prot`.
+    pub pte_bug_line: u32,
+    /// `WARN_ON_ONCE(addr != …)` in `kunmap_local_indexed`: out-of-order unmapping.
+    pub order_warn_line: u32,
+    /// `kmap_atomic` raises the preempt count (`CONFIG_PREEMPT_COUNT`, set by Debian's
+    /// `PREEMPT_DYNAMIC`).
+    pub preempt_count: bool,
+}
+
 /// Everything the model knows about one kernel.
 #[derive(Debug, Serialize)]
 pub struct Profile {
@@ -577,6 +653,11 @@ pub struct Profile {
     pub flush_all_leaves_lazy_mm: bool,
     /// Persistent kmaps.
     pub pkmap: PkmapRules,
+    /// Temporary kmaps.
+    pub atomic: AtomicRules,
+    /// `schedule()` counts its own `preempt_disable()` in the "scheduling while atomic" report
+    /// (6.1, with `CONFIG_PREEMPT_COUNT`).
+    pub sched_counts_own_disable: bool,
 }
 
 /// `NR_CPUS` values a kernel accepts.
@@ -674,6 +755,7 @@ static V2_4_22: Profile = Profile {
         (F00fBug, "!X86_F00F_WORKS_OK"),
         (CycloneTimer, "X86_SUMMIT"),
         (Acpi, "ACPI_BOOT"),
+        (DebugHighmem, "DEBUG_HIGHMEM"),
     ],
     default_nr_cpus: 32,
     nr_cpus_allowed: NrCpus::OneOf(&[1, 32]),
@@ -751,6 +833,7 @@ static V2_4_22: Profile = Profile {
         sched: crate::messages::SchedBugStyle::InInterrupt,
         preempt: None,
         bug: crate::messages::BugStyle::Bare,
+        warn: crate::messages::WarnStyle::None,
         might_sleep: None,
     },
     get_free_pages_highmem: GfpHighmemRule::ReturnsZero,
@@ -768,6 +851,18 @@ static V2_4_22: Profile = Profile {
         bug_lines: (151, 166, 176),
         flush_fn: "flush_tlb_all",
     },
+    atomic: AtomicRules {
+        types: &["KM_BOUNCE_READ", "KM_SKB_SUNRPC_DATA", "KM_SKB_DATA_SOFTIRQ", "KM_USER0", "KM_USER1", "KM_BH_IRQ", "KM_SOFTIRQ0", "KM_SOFTIRQ1"],
+        count_fns: None,
+        flush_on_map: true,
+        busy: AtomicCheck { file: "include/asm-i386/highmem.h", line: 101, debug_only: true },
+        unmap_clears_only_in_debug: true,
+        wrong_address: AtomicCheck { file: "include/asm-i386/highmem.h", line: 119, debug_only: true },
+        wrong_address_lowmem_rule: false,
+        debug_types: None,
+        local: None,
+    },
+    sched_counts_own_disable: false,
 };
 
 static V2_6_11: Profile = Profile {
@@ -865,6 +960,7 @@ static V2_6_11: Profile = Profile {
         sched: crate::messages::SchedBugStyle::Atomic2611,
         preempt: Some(crate::messages::PreemptLayout { hardirq_bits: 12 }),
         bug: crate::messages::BugStyle::InvalidOperand,
+        warn: crate::messages::WarnStyle::Badness,
         might_sleep: Some((crate::messages::MightSleepStyle::Debug, "DEBUG_SPINLOCK_SLEEP")),
     },
     get_free_pages_highmem: GfpHighmemRule::ReturnsZero,
@@ -882,6 +978,18 @@ static V2_6_11: Profile = Profile {
         bug_lines: (165, 181, 191),
         flush_fn: "flush_tlb_kernel_range",
     },
+    atomic: AtomicRules {
+        types: &["KM_BOUNCE_READ", "KM_SKB_SUNRPC_DATA", "KM_SKB_DATA_SOFTIRQ", "KM_USER0", "KM_USER1", "KM_BIO_SRC_IRQ", "KM_BIO_DST_IRQ", "KM_PTE0", "KM_PTE1", "KM_IRQ0", "KM_IRQ1", "KM_SOFTIRQ0", "KM_SOFTIRQ1"],
+        count_fns: Some(("inc_preempt_count", "dec_preempt_count")),
+        flush_on_map: true,
+        busy: AtomicCheck { file: "arch/i386/mm/highmem.c", line: 42, debug_only: true },
+        unmap_clears_only_in_debug: true,
+        wrong_address: AtomicCheck { file: "arch/i386/mm/highmem.c", line: 63, debug_only: true },
+        wrong_address_lowmem_rule: false,
+        debug_types: None,
+        local: None,
+    },
+    sched_counts_own_disable: false,
 };
 
 static V2_6_24: Profile = Profile {
@@ -990,6 +1098,7 @@ static V2_6_24: Profile = Profile {
         sched: crate::messages::SchedBugStyle::Atomic,
         preempt: Some(crate::messages::PreemptLayout { hardirq_bits: 12 }),
         bug: crate::messages::BugStyle::InvalidOpcode,
+        warn: crate::messages::WarnStyle::At2624,
         might_sleep: Some((crate::messages::MightSleepStyle::Bug2624, "DEBUG_SPINLOCK_SLEEP")),
     },
     get_free_pages_highmem: GfpHighmemRule::ReturnsZero,
@@ -1007,6 +1116,18 @@ static V2_6_24: Profile = Profile {
         bug_lines: (181, 196, 206),
         flush_fn: "flush_tlb_kernel_range",
     },
+    atomic: AtomicRules {
+        types: &["KM_BOUNCE_READ", "KM_SKB_SUNRPC_DATA", "KM_SKB_DATA_SOFTIRQ", "KM_USER0", "KM_USER1", "KM_BIO_SRC_IRQ", "KM_BIO_DST_IRQ", "KM_PTE0", "KM_PTE1", "KM_IRQ0", "KM_IRQ1", "KM_SOFTIRQ0", "KM_SOFTIRQ1"],
+        count_fns: Some(("pagefault_disable", "pagefault_enable")),
+        flush_on_map: false,
+        busy: AtomicCheck { file: "arch/x86/mm/highmem_32.c", line: 42, debug_only: false },
+        unmap_clears_only_in_debug: false,
+        wrong_address: AtomicCheck { file: "arch/x86/mm/highmem_32.c", line: 69, debug_only: true },
+        wrong_address_lowmem_rule: true,
+        debug_types: None,
+        local: None,
+    },
+    sched_counts_own_disable: false,
 };
 
 static V2_6_32: Profile = Profile {
@@ -1117,6 +1238,7 @@ static V2_6_32: Profile = Profile {
         sched: crate::messages::SchedBugStyle::Atomic,
         preempt: Some(crate::messages::PreemptLayout { hardirq_bits: 10 }),
         bug: crate::messages::BugStyle::InvalidOpcode,
+        warn: crate::messages::WarnStyle::At2632,
         might_sleep: Some((crate::messages::MightSleepStyle::Bug2632, "DEBUG_SPINLOCK_SLEEP")),
     },
     get_free_pages_highmem: GfpHighmemRule::VmBugOnThenZero,
@@ -1134,6 +1256,60 @@ static V2_6_32: Profile = Profile {
         bug_lines: (210, 259, 269),
         flush_fn: "flush_tlb_kernel_range",
     },
+    atomic: AtomicRules {
+        types: &["KM_BOUNCE_READ", "KM_SKB_SUNRPC_DATA", "KM_SKB_DATA_SOFTIRQ", "KM_USER0", "KM_USER1", "KM_BIO_SRC_IRQ", "KM_BIO_DST_IRQ", "KM_PTE0", "KM_PTE1", "KM_IRQ0", "KM_IRQ1", "KM_SOFTIRQ0", "KM_SOFTIRQ1", "KM_SYNC_ICACHE", "KM_SYNC_DCACHE", "KM_UML_USERCOPY", "KM_IRQ_PTE", "KM_NMI", "KM_NMI_PTE"],
+        count_fns: Some(("pagefault_disable", "pagefault_enable")),
+        flush_on_map: false,
+        busy: AtomicCheck { file: "arch/x86/mm/highmem_32.c", line: 45, debug_only: false },
+        unmap_clears_only_in_debug: false,
+        wrong_address: AtomicCheck { file: "arch/x86/mm/highmem_32.c", line: 71, debug_only: true },
+        wrong_address_lowmem_rule: true,
+        debug_types: Some(DEBUG_KMAP_ATOMIC_2_6_32),
+        local: None,
+    },
+    sched_counts_own_disable: false,
+};
+
+/// 2.6.32's `debug_kmap_atomic()` (<https://elixir.bootlin.com/linux/v2.6.32/source/mm/highmem.c>).
+const DEBUG_KMAP_ATOMIC_2_6_32: DebugKmapAtomic = DebugKmapAtomic {
+    hardirq: (
+        &[
+            "KM_IRQ0",
+            "KM_IRQ1",
+            "KM_BIO_SRC_IRQ",
+            "KM_BIO_DST_IRQ",
+            "KM_BOUNCE_READ",
+            "KM_IRQ_PTE",
+        ],
+        444,
+    ),
+    softirq: (
+        &[
+            "KM_IRQ0",
+            "KM_IRQ1",
+            "KM_SOFTIRQ0",
+            "KM_SOFTIRQ1",
+            "KM_SKB_SUNRPC_DATA",
+            "KM_SKB_DATA_SOFTIRQ",
+            "KM_BOUNCE_READ",
+        ],
+        453,
+    ),
+    irqs_off: (
+        &[
+            "KM_IRQ0",
+            "KM_IRQ1",
+            "KM_BOUNCE_READ",
+            "KM_BIO_SRC_IRQ",
+            "KM_BIO_DST_IRQ",
+            "KM_IRQ_PTE",
+            "KM_NMI",
+            "KM_NMI_PTE",
+        ],
+        464,
+    ),
+    in_irq_or_off: (&["KM_SOFTIRQ0", "KM_SOFTIRQ1"], 469),
+    warn_count: 10,
 };
 
 /// The warnings of 2.6.32 and 6.1.
@@ -1261,6 +1437,7 @@ static V6_1: Profile = Profile {
         sched: crate::messages::SchedBugStyle::Atomic,
         preempt: Some(crate::messages::PreemptLayout { hardirq_bits: 4 }),
         bug: crate::messages::BugStyle::InvalidOpcodePreempt,
+        warn: crate::messages::WarnStyle::Cpu61,
         might_sleep: Some((
             crate::messages::MightSleepStyle::Bug61,
             "DEBUG_ATOMIC_SLEEP",
@@ -1281,6 +1458,33 @@ static V6_1: Profile = Profile {
         bug_lines: (307, 357, 367),
         flush_fn: "flush_tlb_kernel_range",
     },
+    atomic: AtomicRules {
+        types: &[],
+        count_fns: Some(("preempt_disable", "preempt_enable")),
+        flush_on_map: false,
+        busy: AtomicCheck {
+            file: "mm/highmem.c",
+            line: 551,
+            debug_only: false,
+        },
+        unmap_clears_only_in_debug: false,
+        wrong_address: AtomicCheck {
+            file: "mm/highmem.c",
+            line: 609,
+            debug_only: false,
+        },
+        wrong_address_lowmem_rule: false,
+        debug_types: None,
+        local: Some(LocalRules {
+            push_bug_line: 466,
+            pop_bug_line: 478,
+            outside_warn_line: 603,
+            pte_bug_line: 551,
+            order_warn_line: 609,
+            preempt_count: true,
+        }),
+    },
+    sched_counts_own_disable: true,
 };
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! softirq, hardirq), the preempt count, CR3 and CR4.PGE, and wait queues.
 
 use crate::addr::PhysAddr;
+use crate::highmem::atomic::KmapCtrl;
 use crate::mmu::Tlb;
 use serde::Serialize;
 
@@ -61,6 +62,8 @@ pub struct Task {
     pub state: TaskState,
     /// What it was doing when it went to sleep.
     pub pending: Option<Pending>,
+    /// 6.1's `kmap_ctrl`: its stack of local maps.
+    pub kmap_ctrl: KmapCtrl,
 }
 
 /// A CPU.
@@ -86,6 +89,8 @@ pub struct Cpu {
     pub preempt_disabled: u32,
     /// The data TLB.
     pub tlb: Tlb,
+    /// The idle task's `kmap_ctrl` (6.1): what an interrupt of the idle CPU maps.
+    pub idle_kmap: KmapCtrl,
 }
 
 impl Cpu {
@@ -142,6 +147,7 @@ mod tests {
             contexts: vec![],
             preempt_disabled: 0,
             tlb: Tlb::new(crate::cpu::CpuModel::Core2.spec().dtlb),
+            idle_kmap: KmapCtrl::default(),
         };
         assert!(!c.in_atomic());
         assert_eq!(c.context_name(), "process");

@@ -14,7 +14,7 @@
 
 use crate::cpu::CpuModel;
 use crate::e820::E820Map;
-use crate::machine::{Gfp, Machine, MachineConfig, MachineError, Op, Outcome, PageRef, Prot};
+use crate::machine::{Gfp, Machine, MachineConfig, MachineError, Op, Outcome, PageRef, Prot, Who};
 use crate::profile::ProfileId;
 use crate::size::parse_size;
 use std::collections::{BTreeMap, BTreeSet};
@@ -256,6 +256,56 @@ impl Known {
                 a.line,
                 format!("no task '{}' was created before this line", w.text),
             ))
+        }
+    }
+}
+
+impl Known {
+    /// The caller of a temporary-map op: a task named first, or `cpu=`.
+    fn who(&self, a: &Args) -> Result<Who, ScriptError> {
+        match (a.positional.first(), a.get("cpu")) {
+            (Some(w), None) => Ok(Who::Task(self.task(a, w)?)),
+            (None, _) => Ok(Who::Cpu(self.cpu(a)?)),
+            (Some(_), Some(_)) => Err(a.verr("cpu", "name a task or give cpu=, not both")),
+        }
+    }
+
+    /// `pfn=` or `page=NAME`, if either is given.
+    fn page(&self, a: &Args) -> Result<Option<PageRef>, ScriptError> {
+        match (a.number("pfn")?, a.get("page")) {
+            (Some(_), Some(_)) => Err(a.verr("page", "give pfn= or page=, not both")),
+            (Some(pfn), None) => Ok(Some(PageRef::Pfn(pfn))),
+            (None, Some(n)) if self.names.contains(n) => Ok(Some(PageRef::Name(n.to_string()))),
+            (None, Some(n)) => Err(a.verr(
+                "page",
+                format!("nothing was allocated as '{n}' before this line"),
+            )),
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// `type=`: required and one of the era's types before 6.1, refused in 6.1.
+    fn km_type(&self, a: &Args) -> Result<Option<String>, ScriptError> {
+        let rules = self.profile.profile().atomic;
+        match a.get("type") {
+            Some(_) if rules.local.is_some() => Err(a.verr(
+                "type",
+                format!("{}'s {} takes no type", self.profile, a.op.text),
+            )),
+            Some(t) if rules.types.contains(&t) => Ok(Some(t.to_string())),
+            Some(t) => Err(a.verr(
+                "type",
+                format!(
+                    "{} has no km_type '{t}': use one of {}",
+                    self.profile,
+                    rules.types.join(", ")
+                ),
+            )),
+            None if rules.local.is_none() => Err(a.op.err(
+                a.line,
+                format!("{} needs type= in {}", a.op.text, self.profile),
+            )),
+            None => Ok(None),
         }
     }
 }
@@ -580,22 +630,10 @@ fn op_line(a: &Args, known: &mut Known) -> Result<Vec<Op>, ScriptError> {
         "set_pte" => {
             a.only(&["vaddr", "pfn", "prot"], 0)?;
             let pfn = a.required_number("pfn")?;
-            let prot = match a.get("prot") {
-                None | Some("PAGE_KERNEL") => Prot::Kernel,
-                Some("PAGE_KERNEL_RO") => Prot::KernelRo,
-                Some("PAGE_KERNEL_EXEC") => Prot::KernelExec,
-                Some("PAGE_KERNEL_NOCACHE") => Prot::KernelNocache,
-                Some(v) => Prot::Raw(parse_number(v).ok_or_else(|| {
-                    a.verr(
-                        "prot",
-                        format!("prot: '{v}': use PAGE_KERNEL, PAGE_KERNEL_RO, PAGE_KERNEL_EXEC, PAGE_KERNEL_NOCACHE or flag bits"),
-                    )
-                })?),
-            };
             Op::SetPte {
                 vaddr: a.addr("vaddr")?,
                 pfn,
-                prot,
+                prot: prot(a)?,
             }
         }
         "kmap" | "kmap_nonblock" | "kunmap" => {
@@ -676,6 +714,89 @@ fn op_line(a: &Args, known: &mut Known) -> Result<Vec<Op>, ScriptError> {
             }
             Op::KmapFlushUnused
         }
+        "kmap_atomic" => {
+            a.only(&["cpu", "pfn", "page", "type"], 1)?;
+            let who = known.who(a)?;
+            let page = known
+                .page(a)?
+                .ok_or_else(|| a.op.err(a.line, "kmap_atomic takes pfn= or page=NAME"))?;
+            Op::KmapAtomic {
+                who,
+                page,
+                km_type: known.km_type(a)?,
+            }
+        }
+        "kunmap_atomic" => {
+            a.only(&["cpu", "pfn", "page", "type", "vaddr"], 1)?;
+            let vaddr = match a.get("vaddr") {
+                Some(_) => Some(a.addr("vaddr")?),
+                None => None,
+            };
+            Op::KunmapAtomic {
+                who: known.who(a)?,
+                km_type: known.km_type(a)?,
+                vaddr,
+                page: known.page(a)?,
+            }
+        }
+        "kmap_local" | "kmap_local_page" | "kunmap_local" => {
+            if known.profile.profile().atomic.local.is_none() {
+                return Err(a.op.err(
+                    a.line,
+                    format!(
+                        "{} has no {} (it came with 5.11): use kmap_atomic with type=",
+                        known.profile, a.op.text
+                    ),
+                ));
+            }
+            if a.op.text == "kunmap_local" {
+                a.only(&["cpu", "pfn", "page", "vaddr"], 1)?;
+                let vaddr = match a.get("vaddr") {
+                    Some(_) => Some(a.addr("vaddr")?),
+                    None => None,
+                };
+                Op::KunmapLocal {
+                    who: known.who(a)?,
+                    vaddr,
+                    page: known.page(a)?,
+                }
+            } else {
+                a.only(&["cpu", "pfn", "page"], 1)?;
+                let who = known.who(a)?;
+                let page = known.page(a)?.ok_or_else(|| {
+                    a.op.err(a.line, format!("{} takes pfn= or page=NAME", a.op.text))
+                })?;
+                Op::KmapLocal { who, page }
+            }
+        }
+        "set_fixmap" | "clear_fixmap" => {
+            let set = a.op.text == "set_fixmap";
+            if set {
+                a.only(&["cpu", "pfn", "prot"], 1)?;
+            } else {
+                a.only(&["cpu"], 1)?;
+            }
+            let idx = a.positional.first().ok_or_else(|| {
+                a.op.err(
+                    a.line,
+                    format!("{} needs an index: {} FIX_APIC_BASE", a.op.text, a.op.text),
+                )
+            })?;
+            let cpu = known.cpu(a)?;
+            if set {
+                Op::SetFixmap {
+                    cpu,
+                    idx: idx.text.to_string(),
+                    pfn: a.required_number("pfn")?,
+                    prot: prot(a)?,
+                }
+            } else {
+                Op::ClearFixmap {
+                    cpu,
+                    idx: idx.text.to_string(),
+                }
+            }
+        }
         "pte_clear" => {
             a.only(&["vaddr"], 0)?;
             Op::PteClear {
@@ -690,6 +811,22 @@ fn op_line(a: &Args, known: &mut Known) -> Result<Vec<Op>, ScriptError> {
         }
     };
     Ok(vec![op])
+}
+
+/// `prot=`: a name or flag bits; `PAGE_KERNEL` by default.
+fn prot(a: &Args) -> Result<Prot, ScriptError> {
+    Ok(match a.get("prot") {
+        None | Some("PAGE_KERNEL") => Prot::Kernel,
+        Some("PAGE_KERNEL_RO") => Prot::KernelRo,
+        Some("PAGE_KERNEL_EXEC") => Prot::KernelExec,
+        Some("PAGE_KERNEL_NOCACHE") => Prot::KernelNocache,
+        Some(v) => Prot::Raw(parse_number(v).ok_or_else(|| {
+            a.verr(
+                "prot",
+                format!("prot: '{v}': use PAGE_KERNEL, PAGE_KERNEL_RO, PAGE_KERNEL_EXEC, PAGE_KERNEL_NOCACHE or flag bits"),
+            )
+        })?),
+    })
 }
 
 /// One executed step.

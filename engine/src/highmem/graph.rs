@@ -1,5 +1,6 @@
-//! The call graphs of `kmap()` and `kunmap()` for an era, as data the front-end draws, and
-//! which of their nodes and edges an operation's trace went through.
+//! The call graphs of `kmap()`, `kunmap()`, `kmap_atomic()`, `kunmap_atomic()` (and 6.1's
+//! `kmap_local_page()`, `kunmap_local()`) for an era, as data the front-end draws, and which
+//! of their nodes and edges an operation's trace went through.
 //!
 //! Every node is a function (or lock operation) the era's code calls on that path, with a
 //! link to it in the era's tree. A node is identified by its path from the root, so that
@@ -284,6 +285,272 @@ pub fn kunmap_graph(p: &Profile) -> CallGraph {
     }
 }
 
+/// The call graph of `kmap_atomic()` in this era (6.1: the wrapper around the local stack).
+pub fn kmap_atomic_graph(p: &Profile) -> CallGraph {
+    let mut b = Builder {
+        profile: p,
+        nodes: Vec::new(),
+        path: Vec::new(),
+    };
+    b.with("kmap_atomic", "", NodeKind::Function, None, |b| {
+        if p.atomic.local.is_some() {
+            b.node("preempt_disable", "", NodeKind::Check, None);
+            b.node("pagefault_disable", "", NodeKind::Check, None);
+            local_map_nodes(b);
+            return;
+        }
+        if let Some((up, _)) = p.atomic.count_fns {
+            b.node(up, "", NodeKind::Check, None);
+        }
+        b.node(
+            "page_address",
+            "page_address (lowmem)",
+            NodeKind::Function,
+            Some("lowmem page"),
+        );
+        if p.atomic.debug_types.is_some() {
+            b.node(
+                "debug_kmap_atomic",
+                "",
+                NodeKind::Check,
+                Some("CONFIG_DEBUG_HIGHMEM"),
+            );
+        }
+        b.node(
+            "__fix_to_virt",
+            "__fix_to_virt(FIX_KMAP_BEGIN + idx)",
+            NodeKind::Function,
+            Some("highmem page"),
+        );
+        bug_node(
+            b,
+            p.atomic.busy.file,
+            if p.atomic.busy.debug_only {
+                "slot busy (CONFIG_DEBUG_HIGHMEM)"
+            } else {
+                "slot busy"
+            },
+        );
+        b.node(
+            "set_pte",
+            "set_pte(kmap_pte - idx)",
+            NodeKind::Function,
+            Some("highmem page"),
+        );
+        if p.atomic.flush_on_map {
+            b.node(
+                "__flush_tlb_one",
+                "__flush_tlb_one (invlpg)",
+                NodeKind::Tlb,
+                Some("highmem page"),
+            );
+        }
+    });
+    CallGraph {
+        root: "kmap_atomic",
+        nodes: b.nodes,
+    }
+}
+
+fn bug_node(b: &mut Builder, file: &str, when: &'static str) {
+    if file.ends_with(".h") {
+        b.node("out_of_line_bug", "", NodeKind::Check, Some(when));
+    } else {
+        b.node("BUG", "BUG()", NodeKind::Check, Some(when));
+    }
+}
+
+fn local_map_nodes(b: &mut Builder) {
+    b.with(
+        "__kmap_local_page_prot",
+        "",
+        NodeKind::Function,
+        None,
+        |b| {
+            b.node(
+                "page_address",
+                "page_address (lowmem)",
+                NodeKind::Function,
+                Some("lowmem page"),
+            );
+            b.with(
+                "__kmap_local_pfn_prot",
+                "",
+                NodeKind::Function,
+                Some("highmem page"),
+                |b| {
+                    b.node("migrate_disable", "", NodeKind::Check, None);
+                    b.node("preempt_disable", "", NodeKind::Check, None);
+                    b.node(
+                        "kmap_local_idx_push",
+                        "kmap_local_idx_push (current->kmap_ctrl)",
+                        NodeKind::Function,
+                        None,
+                    );
+                    b.node(
+                        "kmap_local_calc_idx",
+                        "kmap_local_calc_idx: slot + KM_MAX_IDX × cpu",
+                        NodeKind::Function,
+                        None,
+                    );
+                    b.node(
+                        "BUG",
+                        "BUG()",
+                        NodeKind::Check,
+                        Some("stack full or slot busy"),
+                    );
+                    b.node(
+                        "set_pte_at",
+                        "set_pte_at (no flush)",
+                        NodeKind::Function,
+                        None,
+                    );
+                    b.node("preempt_enable", "", NodeKind::Check, None);
+                },
+            );
+        },
+    );
+}
+
+/// The call graph of 6.1's `kmap_local_page()`.
+pub fn kmap_local_graph(p: &Profile) -> CallGraph {
+    let mut b = Builder {
+        profile: p,
+        nodes: Vec::new(),
+        path: Vec::new(),
+    };
+    b.with(
+        "kmap_local_page",
+        "",
+        NodeKind::Function,
+        None,
+        local_map_nodes,
+    );
+    CallGraph {
+        root: "kmap_local_page",
+        nodes: b.nodes,
+    }
+}
+
+fn local_unmap_nodes(b: &mut Builder) {
+    b.with("kunmap_local_indexed", "", NodeKind::Function, None, |b| {
+        b.node("preempt_disable", "", NodeKind::Check, Some("a kmap slot"));
+        b.node(
+            "kmap_local_idx",
+            "kmap_local_idx (top of the stack)",
+            NodeKind::Function,
+            Some("a kmap slot"),
+        );
+        b.node("BUG", "BUG()", NodeKind::Check, Some("empty stack"));
+        b.node(
+            "pte_clear",
+            "pte_clear (the top slot)",
+            NodeKind::Function,
+            Some("a kmap slot"),
+        );
+        b.node(
+            "flush_tlb_one_kernel",
+            "flush_tlb_one_kernel (the address passed)",
+            NodeKind::Tlb,
+            Some("a kmap slot"),
+        );
+        b.node(
+            "kmap_local_idx_pop",
+            "",
+            NodeKind::Function,
+            Some("a kmap slot"),
+        );
+        b.node("preempt_enable", "", NodeKind::Check, Some("a kmap slot"));
+        b.node("migrate_enable", "", NodeKind::Check, Some("a kmap slot"));
+    });
+}
+
+/// The call graph of 6.1's `kunmap_local()`.
+pub fn kunmap_local_graph(p: &Profile) -> CallGraph {
+    let mut b = Builder {
+        profile: p,
+        nodes: Vec::new(),
+        path: Vec::new(),
+    };
+    b.with(
+        "kunmap_local",
+        "",
+        NodeKind::Function,
+        None,
+        local_unmap_nodes,
+    );
+    CallGraph {
+        root: "kunmap_local",
+        nodes: b.nodes,
+    }
+}
+
+/// The call graph of `kunmap_atomic()` in this era.
+pub fn kunmap_atomic_graph(p: &Profile) -> CallGraph {
+    let mut b = Builder {
+        profile: p,
+        nodes: Vec::new(),
+        path: Vec::new(),
+    };
+    let rules = p.atomic;
+    b.with("kunmap_atomic", "", NodeKind::Function, None, |b| {
+        if rules.local.is_some() {
+            local_unmap_nodes(b);
+            b.node("pagefault_enable", "", NodeKind::Check, None);
+            b.node("preempt_enable", "", NodeKind::Check, None);
+            return;
+        }
+        let debug_when = if rules.unmap_clears_only_in_debug {
+            "CONFIG_DEBUG_HIGHMEM, the type's slot"
+        } else {
+            "the type's slot"
+        };
+        if rules.wrong_address_lowmem_rule {
+            b.node(
+                "kpte_clear_flush",
+                "kpte_clear_flush",
+                NodeKind::Function,
+                Some(debug_when),
+            );
+        } else {
+            b.node("pte_clear", "", NodeKind::Function, Some(debug_when));
+        }
+        b.node(
+            "__flush_tlb_one",
+            "__flush_tlb_one (invlpg)",
+            NodeKind::Tlb,
+            Some(debug_when),
+        );
+        bug_node(
+            b,
+            rules.wrong_address.file,
+            "CONFIG_DEBUG_HIGHMEM, another address",
+        );
+        if let Some((_, down)) = rules.count_fns {
+            b.node(down, "", NodeKind::Check, None);
+        }
+    });
+    CallGraph {
+        root: "kunmap_atomic",
+        nodes: b.nodes,
+    }
+}
+
+/// Every graph this era has, by root.
+pub fn graphs(p: &Profile) -> Vec<CallGraph> {
+    let mut g = vec![
+        kmap_graph(p),
+        kunmap_graph(p),
+        kmap_atomic_graph(p),
+        kunmap_atomic_graph(p),
+    ];
+    if p.atomic.local.is_some() {
+        g.push(kmap_local_graph(p));
+        g.push(kunmap_local_graph(p));
+    }
+    g
+}
+
 /// The ids of the nodes a trace went through: a node is lit when some call of the trace, with
 /// its ancestors reduced to the functions the graph knows, has exactly the node's path. A
 /// trace without the root function (a `kmap()` finished after a sleep, inside a `switch`)
@@ -343,7 +610,22 @@ mod tests {
         assert!(g61.nodes[0].url.ends_with("/v6.1/A/ident/kmap"));
         let k26 = kunmap_graph(ProfileId::V2_6_24.profile());
         assert!(k26.nodes.iter().any(|n| n.function == "BUG"));
-        for g in [&g24, &g61, &k26] {
+        let a24 = kmap_atomic_graph(ProfileId::V2_4_22.profile());
+        assert!(a24.nodes.iter().any(|n| n.function == "out_of_line_bug"));
+        assert!(a24.nodes.iter().any(|n| n.function == "__flush_tlb_one"));
+        let a32 = kmap_atomic_graph(ProfileId::V2_6_32.profile());
+        assert!(a32.nodes.iter().any(|n| n.function == "debug_kmap_atomic"));
+        assert!(!a32.nodes.iter().any(|n| n.function == "__flush_tlb_one"));
+        let a61 = kmap_atomic_graph(ProfileId::V6_1.profile());
+        assert!(a61.nodes.iter().any(|n| n.id
+            == "kmap_atomic>__kmap_local_page_prot>__kmap_local_pfn_prot>kmap_local_idx_push"));
+        assert_eq!(graphs(ProfileId::V6_1.profile()).len(), 6);
+        assert_eq!(graphs(ProfileId::V2_6_11.profile()).len(), 4);
+        for g in graphs(ProfileId::V2_6_24.profile())
+            .iter()
+            .chain(graphs(ProfileId::V6_1.profile()).iter())
+            .chain([&g24, &g61, &k26])
+        {
             for n in &g.nodes[1..] {
                 let parent = CallGraph::parent(&n.id).unwrap();
                 assert!(g.nodes.iter().any(|m| m.id == parent), "{}", n.id);

@@ -18,6 +18,7 @@
 
 use crate::trace::Tracer;
 
+pub mod atomic;
 pub mod graph;
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};

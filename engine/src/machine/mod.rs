@@ -7,6 +7,7 @@
 //! as such, and an operation the model cannot carry out leaves the machine as it was.
 
 pub mod gfp;
+mod ops_atomic;
 mod ops_cpu;
 mod ops_kmap;
 mod ops_mem;
@@ -23,6 +24,7 @@ use crate::profile::{KernelConfig, Profile, ProfileId};
 use crate::sched::{Cpu, Task, TaskState};
 use crate::trace::{Call, Change, Tracer};
 pub use gfp::Gfp;
+pub use ops_atomic::{FixmapSlot, KmapSlot, SlotHolder};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -166,6 +168,16 @@ pub enum PageRef {
     Pfn(u64),
 }
 
+/// Who calls: a running task (on its CPU, in whatever context that CPU is in), or a CPU.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Who {
+    /// A task by name; it must be running.
+    Task(String),
+    /// A CPU by number.
+    Cpu(usize),
+}
+
 /// A protection for `set_pte`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -204,6 +216,64 @@ pub enum Op {
     },
     /// `kmap_flush_unused()`: clears every count-1 pkmap slot (and flushes) outside a scan.
     KmapFlushUnused,
+    /// `kmap_atomic(page, type)`; in 6.1 `kmap_atomic(page)`, which takes no type.
+    KmapAtomic {
+        /// The caller.
+        who: Who,
+        /// The page.
+        page: PageRef,
+        /// The `km_type` (2.4.22 – 2.6.32).
+        km_type: Option<String>,
+    },
+    /// `kunmap_atomic(kvaddr, type)`; in 6.1 `kunmap_atomic(kvaddr)`.
+    KunmapAtomic {
+        /// The caller.
+        who: Who,
+        /// The `km_type` (2.4.22 – 2.6.32).
+        km_type: Option<String>,
+        /// The address passed; by default the one `kmap_atomic` returned for `page`, or for
+        /// the type (the top of the stack in 6.1).
+        vaddr: Option<u32>,
+        /// The page whose map is given back, to find its address.
+        page: Option<PageRef>,
+    },
+    /// 6.1's `kmap_local_page(page)`.
+    KmapLocal {
+        /// The caller.
+        who: Who,
+        /// The page.
+        page: PageRef,
+    },
+    /// 6.1's `kunmap_local(vaddr)`.
+    KunmapLocal {
+        /// The caller.
+        who: Who,
+        /// The address passed; by default the one the map of `page` returned, else the top of
+        /// the stack.
+        vaddr: Option<u32>,
+        /// The page whose map is given back.
+        page: Option<PageRef>,
+    },
+    /// `set_fixmap(idx, phys)` (`__set_fixmap` with `PAGE_KERNEL`, or another protection): the
+    /// fixmap PTE, then a local `invlpg`.
+    SetFixmap {
+        /// The CPU that runs it.
+        cpu: usize,
+        /// The index: a name of `enum fixed_addresses` (`FIX_APIC_BASE`, `FIX_KMAP_BEGIN+3`) or
+        /// a number.
+        idx: String,
+        /// The frame.
+        pfn: u64,
+        /// The protection.
+        prot: Prot,
+    },
+    /// `clear_fixmap(idx)`.
+    ClearFixmap {
+        /// The CPU that runs it.
+        cpu: usize,
+        /// The index, as for `SetFixmap`.
+        idx: String,
+    },
     /// Creates a task and makes it current on a CPU.
     Task {
         /// Its name.
@@ -344,6 +414,15 @@ pub struct Machine {
     next_pid: u32,
     pkmap: Option<crate::highmem::Pkmap>,
     die_counter: u32,
+    /// Typed-era temporary maps taken and not given back.
+    atomic: Vec<crate::highmem::atomic::AtomicMap>,
+    /// `WARN_ON_ONCE` sites that have fired (they stay quiet until reboot).
+    warned_once: std::collections::BTreeSet<u32>,
+    /// 2.6.32's `debug_kmap_atomic()` `warn_count`.
+    debug_kmap_warnings: i32,
+    /// A raw PTE operation wrote into the kmap range, so its PTEs need not match the
+    /// record of who holds what any more (the outcome said so).
+    kmap_tampered: bool,
 }
 
 impl Machine {
@@ -398,6 +477,10 @@ impl Machine {
             next_pid: 100,
             pkmap: None,
             die_counter: 0,
+            atomic: Vec::new(),
+            warned_once: Default::default(),
+            debug_kmap_warnings: profile.atomic.debug_types.map_or(0, |d| d.warn_count),
+            kmap_tampered: false,
         };
         if let Some(base) = m.layout.pkmap_base() {
             let k = &m.kernel;
@@ -422,6 +505,7 @@ impl Machine {
                 contexts: Vec::new(),
                 preempt_disabled: 0,
                 tlb: Tlb::new(&m.tlb_arrays),
+                idle_kmap: Default::default(),
             };
             cpu.pdptes = m.load_pdptes(cpu.cr3);
             m.cpus.push(cpu);
@@ -474,6 +558,26 @@ impl Machine {
             } => self.op_kmap(&mut t, task, page, *nonblock),
             Op::Kunmap { task, page } => self.op_kunmap(&mut t, task, page),
             Op::KmapFlushUnused => self.op_kmap_flush_unused(&mut t),
+            Op::KmapAtomic { who, page, km_type } => {
+                self.op_kmap_atomic(&mut t, who, page, km_type.as_deref())
+            }
+            Op::KunmapAtomic {
+                who,
+                km_type,
+                vaddr,
+                page,
+            } => self.op_kunmap_atomic(&mut t, who, km_type.as_deref(), *vaddr, page.as_ref()),
+            Op::KmapLocal { who, page } => self.op_kmap_local(&mut t, who, page),
+            Op::KunmapLocal { who, vaddr, page } => {
+                self.op_kunmap_local(&mut t, who, *vaddr, page.as_ref())
+            }
+            Op::SetFixmap {
+                cpu,
+                idx,
+                pfn,
+                prot,
+            } => self.op_set_fixmap(&mut t, *cpu, idx, Some((*pfn, *prot))),
+            Op::ClearFixmap { cpu, idx } => self.op_set_fixmap(&mut t, *cpu, idx, None),
         };
         let (trace, changes) = t.finish();
         Outcome {
@@ -618,6 +722,7 @@ impl Machine {
                     kthread: t.kthread,
                     state: t.state.clone(),
                     pgd: t.pgd.map(|p| format!("{:#x}", p.as_u64())),
+                    kmap_ctrl: self.profile.atomic.local.map(|_| t.kmap_ctrl.clone()),
                 })
                 .collect(),
             zones: self
@@ -672,6 +777,12 @@ impl Machine {
                     .collect(),
                 page_address_pool: p.pool.len(),
             }),
+            kmap_slots: self
+                .kmap_slots()
+                .into_iter()
+                .filter(|s| s.frame.is_some() || !s.holders.is_empty())
+                .collect(),
+            atomic: self.atomic.clone(),
         }
     }
 
@@ -785,6 +896,7 @@ impl Machine {
                 }
             }
         }
+        self.check_atomic()?;
         for (name, h) in &self.handles {
             let f = self.mem.frame(h.pfn);
             let allocated =
@@ -869,6 +981,8 @@ pub struct TaskSnapshot {
     pub state: TaskState,
     /// Page directory.
     pub pgd: Option<String>,
+    /// 6.1's `kmap_ctrl` stack.
+    pub kmap_ctrl: Option<crate::highmem::atomic::KmapCtrl>,
 }
 
 /// A zone's allocator, as data.
@@ -915,6 +1029,10 @@ pub struct Snapshot {
     pub direct_map: String,
     /// The persistent kmaps (HIGHMEM kernels).
     pub pkmap: Option<PkmapSnapshot>,
+    /// The kmap slots whose PTE is present, or that someone holds.
+    pub kmap_slots: Vec<KmapSlot>,
+    /// Typed-era `kmap_atomic` maps held, lowmem ones included.
+    pub atomic: Vec<crate::highmem::atomic::AtomicMap>,
 }
 
 /// A page and its pkmap address.

@@ -108,6 +108,7 @@ impl Machine {
             pgd_frames: frames,
             state: TaskState::Runnable,
             pending: None,
+            kmap_ctrl: Default::default(),
         });
         t.change(format!("task {name}"), "-", format!("pid {pid}, runnable"));
         t.exit();
@@ -146,6 +147,14 @@ impl Machine {
             }
             TaskState::Runnable => {}
         }
+        if let Some(home) = self.tasks[idx].kmap_ctrl.pinned.filter(|&h| h != cpu) {
+            return refuse(
+                t,
+                format!(
+                    "{name} holds kmap_local maps with migration disabled: the scheduler keeps it on CPU {home}"
+                ),
+            );
+        }
         self.context_switch(t, cpu, idx)
     }
 
@@ -168,7 +177,8 @@ impl Machine {
         let c = &self.cpus[cpu];
         if c.in_atomic() {
             let pid = prev.map(|p| self.tasks[p].pid).unwrap_or(0);
-            let count = self.preempt_count(c);
+            // 6.1 counts schedule()'s own preempt_disable() in what it prints.
+            let count = self.preempt_count(c) + u32::from(self.profile.sched_counts_own_disable);
             let msg = self
                 .profile
                 .messages
@@ -186,9 +196,11 @@ impl Machine {
             self.tasks[p].state = TaskState::Runnable;
         }
         t.enter("context_switch", &[]);
+        self.kmap_local_sched_out(t, cpu);
         self.switch_mm(t, cpu, next);
         t.exit();
         self.cpus[cpu].current = Some(next);
+        self.kmap_local_sched_in(t, cpu);
         self.tasks[next].state = TaskState::Running { cpu };
         t.change(
             format!("cpu{cpu}.current"),
@@ -318,6 +330,7 @@ impl Machine {
             );
         }
         let before = self.preempt_count(&self.cpus[cpu]);
+        let depth = self.cpus[cpu].contexts.len();
         self.cpus[cpu].contexts.pop();
         let after = self.preempt_count(&self.cpus[cpu]);
         t.change(
@@ -326,14 +339,18 @@ impl Machine {
             hex(u64::from(after)),
         );
         t.exit();
-        (
-            ResultKind::Ok,
-            None,
-            format!(
-                "CPU {cpu} is back in {} context",
-                self.cpus[cpu].context_name()
-            ),
-        )
+        let mut msg = format!(
+            "CPU {cpu} is back in {} context",
+            self.cpus[cpu].context_name()
+        );
+        let left = self.atomic_left_by(cpu, depth);
+        if !left.is_empty() {
+            msg.push_str(&format!(
+                "; the {func} path never gave back {}: the slot stays taken",
+                left.join(", ")
+            ));
+        }
+        (ResultKind::Ok, None, msg)
     }
 
     pub(super) fn op_invlpg(&mut self, t: &mut Tracer, cpu: usize, vaddr: u32) -> Done {
@@ -516,6 +533,10 @@ impl Machine {
                 );
                 if let Some(now) = found.stale {
                     msg.push_str(&format!("; STALE TLB entry: the page tables now {now}"));
+                }
+                let frame = phys.as_u64() / PAGE_SIZE;
+                if let Some(note) = self.atomic_read_note(cpu, vaddr, frame) {
+                    msg.push_str(&format!("\n{note}"));
                 }
                 (ResultKind::Ok, Some(phys.as_u64()), msg)
             }

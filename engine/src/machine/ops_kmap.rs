@@ -22,7 +22,7 @@ enum Mapped {
 
 impl Machine {
     /// The frame a `PageRef` names, if it is RAM.
-    fn page_frame(&self, t: &mut Tracer, page: &PageRef) -> Result<u64, Done> {
+    pub(super) fn page_frame(&self, t: &mut Tracer, page: &PageRef) -> Result<u64, Done> {
         let pfn = match page {
             PageRef::Pfn(p) => *p,
             PageRef::Name(n) => match self.handles.get(n) {
@@ -40,7 +40,7 @@ impl Machine {
     }
 
     /// The CPU a task runs on, or why it cannot act.
-    fn running(&self, t: &mut Tracer, task: &str) -> Result<(usize, usize), Done> {
+    pub(super) fn running(&self, t: &mut Tracer, task: &str) -> Result<(usize, usize), Done> {
         let Some(i) = self.task_index(task) else {
             return Err(refuse(t, format!("there is no task {task}")));
         };
@@ -58,13 +58,13 @@ impl Machine {
         }
     }
 
-    fn is_highmem(&self, pfn: u64) -> bool {
+    pub(super) fn is_highmem(&self, pfn: u64) -> bool {
         self.mem
             .zone_of(pfn)
             .is_some_and(|z| self.mem.zones()[z].kind == crate::layout::memory::ZoneKind::HighMem)
     }
 
-    fn bug(&mut self, t: &mut Tracer, path: &str, line: u32) -> Done {
+    pub(super) fn bug(&mut self, t: &mut Tracer, path: &str, line: u32) -> Done {
         self.die_counter += 1;
         t.result("BUG");
         let msg = self.profile.messages.bug(path, line, self.die_counter);

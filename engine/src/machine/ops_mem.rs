@@ -345,7 +345,7 @@ impl Machine {
         Ok((pd, split.pd.get()))
     }
 
-    fn prot_flags(&self, prot: Prot) -> EntryFlags {
+    pub(super) fn prot_flags(&self, prot: Prot) -> EntryFlags {
         let pk = self.kernel.page_kernel;
         match prot {
             Prot::Kernel => pk,
@@ -428,11 +428,11 @@ impl Machine {
             "TLB flushed?",
             "no: stale entries stay until invlpg or a flush",
         );
-        (
-            ResultKind::Ok,
-            None,
-            format!("{va:#010x} now maps frame {} (no TLB flush)", hex(pfn)),
-        )
+        let mut msg = format!("{va:#010x} now maps frame {} (no TLB flush)", hex(pfn));
+        if let Some(n) = self.note_raw_kmap_write(va) {
+            msg.push_str(&format!("; {n}"));
+        }
+        (ResultKind::Ok, None, msg)
     }
 
     pub(super) fn op_pte_clear(&mut self, t: &mut Tracer, va: u32) -> Done {
@@ -463,10 +463,10 @@ impl Machine {
             "TLB flushed?",
             "no: stale entries stay until invlpg or a flush",
         );
-        (
-            ResultKind::Ok,
-            None,
-            format!("{va:#010x} unmapped (no TLB flush)"),
-        )
+        let mut msg = format!("{va:#010x} unmapped (no TLB flush)");
+        if let Some(n) = self.note_raw_kmap_write(va) {
+            msg.push_str(&format!("; {n}"));
+        }
+        (ResultKind::Ok, None, msg)
     }
 }

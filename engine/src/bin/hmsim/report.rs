@@ -176,6 +176,46 @@ fn state_text(m: &Machine) -> String {
             let _ = writeln!(out, "  page {}: virtual {}", e.pfn, e.vaddr);
         }
     }
+    for k in &s.kmap_slots {
+        let frame = k
+            .frame
+            .map(|f| format!("frame {f:#x}"))
+            .unwrap_or_else(|| "no PTE".into());
+        let holders: Vec<String> = k
+            .holders
+            .iter()
+            .map(|h| {
+                let note = h
+                    .note
+                    .as_ref()
+                    .map(|n| format!(" [{n}]"))
+                    .unwrap_or_default();
+                format!("{} ({} of frame {:#x}){note}", h.who, h.via, h.pfn)
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  kmap slot {} (cpu{} {}, {:#010x}): {frame}{}",
+            k.slot,
+            k.cpu,
+            k.name,
+            k.vaddr,
+            if holders.is_empty() {
+                ", held by nobody".to_string()
+            } else {
+                format!(", held by {}", holders.join("; "))
+            }
+        );
+    }
+    for t in &s.tasks {
+        if let Some(c) = t.kmap_ctrl.as_ref().filter(|c| c.idx > 0) {
+            let _ = writeln!(
+                out,
+                "  {}.kmap_ctrl: idx {}, migration disabled {}, pagefault_disabled {}",
+                t.name, c.idx, c.migration_disabled, c.pagefault_disabled
+            );
+        }
+    }
     if m.profile().boot.buddy.max_order == 10 {
         out.push_str("  /proc/buddyinfo (2.4.22 has no such file; shown in 2.6's format):\n");
     } else {
