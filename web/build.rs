@@ -12,6 +12,7 @@
 //!   layout (`{{VMALLOC_START}}`, `{{LOWMEM_MB}}`…).
 //! - link targets `ident:NAME` and `src:PATH` point into the selected kernel's tree on Bootlin
 //!   Elixir (an identifier search, or a file).
+//! - a link target `try:ID` is a button that runs the "try it" scenario ID on the live machine.
 
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::fmt::Write as _;
@@ -64,6 +65,7 @@ enum Inline {
 
 #[derive(Debug)]
 enum Target {
+    Try(String),
     Url(String),
     Anchor(String),
     Ident(String),
@@ -254,6 +256,11 @@ impl Builder<'_> {
                 self.fail(at, &format!("bad source link {url:?}"));
             }
             Target::Source(path.to_string())
+        } else if let Some(id) = url.strip_prefix("try:") {
+            if !ident_ok(&id.replace('-', "_")) {
+                self.fail(at, &format!("bad scenario link {url:?}"));
+            }
+            Target::Try(id.to_string())
         } else if let Some(anchor) = url.strip_prefix('#') {
             Target::Anchor(anchor.to_string())
         } else if url.starts_with("https://") {
@@ -261,7 +268,9 @@ impl Builder<'_> {
         } else {
             self.fail(
                 at,
-                &format!("link {url:?}: use https://, #anchor, ident:NAME or src:PATH"),
+                &format!(
+                    "link {url:?}: use https://, #anchor, ident:NAME, src:PATH or try:SCENARIO"
+                ),
             )
         }
     }
@@ -582,6 +591,7 @@ fn emit_inlines(out: &mut String, inlines: &[Inline]) {
                     Target::Anchor(a) => format!("Target::Anchor({a:?})"),
                     Target::Ident(n) => format!("Target::Ident({n:?})"),
                     Target::Source(p) => format!("Target::Source({p:?})"),
+                    Target::Try(id) => format!("Target::Try({id:?})"),
                 };
                 let _ = write!(out, "Inline::Link {{ target: {target}, inlines: ");
                 emit_inlines(out, inlines);

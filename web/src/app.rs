@@ -1,24 +1,34 @@
-//! The companion's shell: the chapter in one column, the live views in the other.
+//! The companion's shell: the table of contents, then a chapter in one column and its live
+//! views in the other. Chapter 1 shows the layout; from chapter 2 on, the live machine.
 
+use crate::components::address_explorer::AddressExplorer;
 use crate::components::boot_log::BootLog;
 use crate::components::chapter::ChapterView;
 use crate::components::controls::Controls;
+use crate::components::cpu_controls::CpuControls;
 use crate::components::derivation::Derivation;
 use crate::components::facts::Facts;
 use crate::components::log_input::LogInput;
 use crate::components::masthead::Masthead;
+use crate::components::ops_panel::OpsPanel;
+use crate::components::outcome::OutcomeView;
+use crate::components::phys_mem::PhysMem;
 use crate::components::physical_map::PhysicalMap;
 use crate::components::region_table::RegionTable;
+use crate::components::scenario_list::ScenarioList;
 use crate::components::site_footer::SiteFooter;
+use crate::components::tlb_view::TlbView;
+use crate::components::toc::Toc;
 use crate::components::virtual_map::VirtualMap;
 use crate::components::Shared;
-use crate::content;
+use crate::content::Chapter;
 use crate::hooks::use_media_query;
+use crate::route::{self, in_page, use_route, Route};
 use crate::state::{Action, Field, State};
 use yew::prelude::*;
 
-/// The chapter this page shows.
-pub const CHAPTER: &str = "01-why-highmem";
+/// The chapter whose live views are the layout's (the others drive the machine).
+pub const LAYOUT_CHAPTER: &str = "01-why-highmem";
 
 /// Narrower than this, the figures switch to their stacked arrangement.
 const WIDE_FIGURES: &str = "(min-width: 600px)";
@@ -32,13 +42,99 @@ where
     Callback::from(move |e: E| dispatcher.dispatch(f(e)))
 }
 
+/// The page title for a route.
+fn title(route: &Route) -> String {
+    match route {
+        Route::Chapter(c) => format!("{} · Highmem Lab", c.title),
+        Route::NotFound(_) => "No such chapter · Highmem Lab".into(),
+    }
+}
+
 /// The page.
 #[component]
 pub fn App() -> Html {
     let state = use_reducer(State::default);
+    let route = use_route();
     let stacked = !use_media_query(WIDE_FIGURES);
-    let chapter = content::chapter(CHAPTER).expect("chapter 1 is compiled in");
 
+    // A new chapter starts at its top, with its title focused for screen readers; the first
+    // render keeps the browser's own position and focus.
+    {
+        let first = use_mut_ref(|| true);
+        use_effect_with(route.clone(), move |route| {
+            if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+                doc.set_title(&title(route));
+            }
+            if !std::mem::replace(&mut *first.borrow_mut(), false) {
+                if let Some(w) = web_sys::window() {
+                    w.scroll_to_with_x_and_y(0.0, 0.0);
+                    if let Some(lab) = w.document().and_then(|d| d.get_element_by_id("lab")) {
+                        lab.set_scroll_top(0);
+                    }
+                }
+                if let Some(c) = route.chapter() {
+                    route::go_to(c.title_id());
+                }
+            }
+        });
+    }
+
+    let current = route.chapter().map(|c| AttrValue::from(c.slug));
+    let body = match &route {
+        Route::Chapter(c) if c.slug == LAYOUT_CHAPTER => layout_page(&state, c, stacked),
+        Route::Chapter(c) => machine_page(&state, c),
+        Route::NotFound(name) => not_found(name),
+    };
+    html! {
+        <>
+            <a class="skip-link" href="#lab" onclick={in_page("lab")}>{ "Skip to the live views" }</a>
+            <Masthead inputs={state.inputs.clone()} {current} />
+            { body }
+            <SiteFooter />
+        </>
+    }
+}
+
+fn not_found(name: &str) -> Html {
+    html! {
+        <main class="page page-single">
+            <article class="chapter">
+                <h1 id="not-found" tabindex="-1">{ "No such chapter" }</h1>
+                <p>{ format!("There is no chapter at #/{name}. These are the chapters:") }</p>
+                <Toc />
+            </article>
+        </main>
+    }
+}
+
+/// The machine's controls, shared by every chapter: kernel, RAM, PAE, HIGHMEM, vmalloc=,
+/// NR_CPUS, and the message of a refused change.
+fn controls(state: &UseReducerHandle<State>) -> Html {
+    let on_profile = make_callback(state, Action::SetProfile);
+    let on_ram = make_callback(state, Action::SetRam);
+    let on_ram_text = make_callback(state, Action::SetRamText);
+    let on_pae = make_callback(state, Action::SetPae);
+    let on_highmem = make_callback(state, Action::SetHighmem);
+    let on_vmalloc = make_callback(state, Action::SetVmalloc);
+    let on_nr_cpus = make_callback(state, Action::SetNrCpus);
+    html! {
+        <Controls
+            inputs={state.inputs.clone()}
+            drafts={state.drafts.clone()}
+            problem={state.problem.clone()}
+            {on_profile}
+            {on_ram}
+            {on_ram_text}
+            {on_pae}
+            {on_highmem}
+            {on_vmalloc}
+            {on_nr_cpus}
+        />
+    }
+}
+
+/// Chapter 1: the text beside the layout's views.
+fn layout_page(state: &UseReducerHandle<State>, chapter: &'static Chapter, stacked: bool) -> Html {
     let layout = Shared(state.layout.clone());
     let shown = state.shown_region();
     let chosen = state.region_chosen();
@@ -54,18 +150,10 @@ pub fn App() -> Html {
             crate::format::size_short(map.usable_bytes())
         )
     });
-
-    let on_profile = make_callback(&state, Action::SetProfile);
-    let on_ram = make_callback(&state, Action::SetRam);
-    let on_ram_text = make_callback(&state, Action::SetRamText);
-    let on_pae = make_callback(&state, Action::SetPae);
-    let on_highmem = make_callback(&state, Action::SetHighmem);
-    let on_vmalloc = make_callback(&state, Action::SetVmalloc);
-    let on_nr_cpus = make_callback(&state, Action::SetNrCpus);
-    let on_use_log = make_callback(&state, Action::UseLog);
-    let on_clear_log = make_callback(&state, |()| Action::ClearLog);
-    let on_hover = make_callback(&state, Action::Hover);
-    let on_focus = make_callback(&state, Action::Focus);
+    let on_use_log = make_callback(state, Action::UseLog);
+    let on_clear_log = make_callback(state, |()| Action::ClearLog);
+    let on_hover = make_callback(state, Action::Hover);
+    let on_focus = make_callback(state, Action::Focus);
     let error = state
         .problem
         .as_ref()
@@ -73,68 +161,197 @@ pub fn App() -> Html {
         .unwrap_or_default();
 
     html! {
-        <>
-            <a class="skip-link" href="#lab">{ "Skip to the live views" }</a>
-            <Masthead inputs={state.inputs.clone()} />
-            <main class="page">
-                <article class="chapter" aria-labelledby={chapter.title_id()}>
-                    <ChapterView slug={CHAPTER} layout={layout.clone()} />
-                </article>
-                <aside id="lab" class="lab" aria-label="Live views">
-                    <section class="card machine" aria-labelledby="machine-title">
-                        <h2 id="machine-title" class="card-title">{ "The machine" }</h2>
-                        <Controls
-                            inputs={state.inputs.clone()}
-                            drafts={state.drafts.clone()}
-                            problem={state.problem.clone()}
-                            {on_profile}
-                            {on_ram}
-                            {on_ram_text}
-                            {on_pae}
-                            {on_highmem}
-                            {on_vmalloc}
-                            {on_nr_cpus}
-                        />
-                        <div id="error" class="error" role="alert">{ error }</div>
-                    </section>
-                    <Facts layout={layout.clone()} />
-                    <section class="card" aria-labelledby="vmap-title">
-                        <h2 id="vmap-title" class="card-title">{ "Virtual address space" }</h2>
-                        <p class="card-lede">
-                            { "Every region drawn to scale, twice enlarged. Hover over a region, or \
-                               tab to it and use the arrow keys, to see how the kernel computes \
-                               its boundaries." }
-                        </p>
-                        <VirtualMap
-                            layout={layout.clone()}
-                            selected={shown}
-                            {stacked}
-                            on_hover={on_hover.clone()}
-                            on_focus={on_focus}
-                        />
-                        <Derivation layout={layout.clone()} region={shown} {chosen} />
-                        <RegionTable layout={layout.clone()} selected={shown} {on_hover} />
-                    </section>
-                    <section class="card" aria-labelledby="pmap-title">
-                        <h2 id="pmap-title" class="card-title">{ "Physical memory" }</h2>
-                        <PhysicalMap layout={layout.clone()} {stacked} />
-                    </section>
-                    <section class="card" aria-labelledby="log-title">
-                        <h2 id="log-title" class="card-title">{ "What the kernel prints" }</h2>
-                        <BootLog layout={layout} />
-                    </section>
-                    <section class="card" aria-labelledby="mine-title">
-                        <h2 id="mine-title" class="card-title">{ "Use my machine" }</h2>
-                        <LogInput
-                            summary={log_summary}
-                            error={log_error}
-                            on_use={on_use_log}
-                            on_clear={on_clear_log}
-                        />
-                    </section>
-                </aside>
-            </main>
-            <SiteFooter />
-        </>
+        <main class="page">
+            <article class="chapter" aria-labelledby={chapter.title_id()}>
+                <ChapterView slug={chapter.slug} layout={layout.clone()} />
+            </article>
+            <aside id="lab" class="lab" aria-label="Live views">
+                <section class="card machine" aria-labelledby="machine-title">
+                    <h2 id="machine-title" class="card-title">{ "The machine" }</h2>
+                    { controls(state) }
+                    <div id="error" class="error" role="alert">{ error }</div>
+                </section>
+                <Facts layout={layout.clone()} />
+                <section class="card" aria-labelledby="vmap-title">
+                    <h2 id="vmap-title" class="card-title">{ "Virtual address space" }</h2>
+                    <p class="card-lede">
+                        { "Every region drawn to scale, twice enlarged. Hover over a region, or \
+                           tab to it and use the arrow keys, to see how the kernel computes \
+                           its boundaries." }
+                    </p>
+                    <VirtualMap
+                        layout={layout.clone()}
+                        selected={shown}
+                        {stacked}
+                        on_hover={on_hover.clone()}
+                        on_focus={on_focus}
+                    />
+                    <Derivation layout={layout.clone()} region={shown} {chosen} />
+                    <RegionTable layout={layout.clone()} selected={shown} {on_hover} />
+                </section>
+                <section class="card" aria-labelledby="pmap-title">
+                    <h2 id="pmap-title" class="card-title">{ "Physical memory" }</h2>
+                    <PhysicalMap layout={layout.clone()} {stacked} />
+                </section>
+                <section class="card" aria-labelledby="log-title">
+                    <h2 id="log-title" class="card-title">{ "What the kernel prints" }</h2>
+                    <BootLog layout={layout} />
+                </section>
+                <section class="card" aria-labelledby="mine-title">
+                    <h2 id="mine-title" class="card-title">{ "Use my machine" }</h2>
+                    <LogInput
+                        summary={log_summary}
+                        error={log_error}
+                        on_use={on_use_log}
+                        on_clear={on_clear_log}
+                    />
+                </section>
+            </aside>
+        </main>
+    }
+}
+
+/// Scrolls a card of the live views into sight without moving the reader's focus (after a
+/// `try:` button in the text ran a scenario).
+fn reveal(id: &'static str) {
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+    {
+        let opts = web_sys::ScrollIntoViewOptions::new();
+        opts.set_block(web_sys::ScrollLogicalPosition::Nearest);
+        el.scroll_into_view_with_scroll_into_view_options(&opts);
+    }
+}
+
+/// Chapters 2 on: the text beside the live machine.
+fn machine_page(state: &UseReducerHandle<State>, chapter: &'static Chapter) -> Html {
+    let layout = Shared(state.layout.clone());
+    let lab = &state.lab;
+    let i = &state.inputs;
+    let profile = i.profile.profile();
+    let nr_cpus = state.layout.resolved.nr_cpus;
+    let error = state
+        .problem
+        .as_ref()
+        .map(|p| p.message.clone())
+        .unwrap_or_default();
+    let on_cpus = make_callback(state, Action::SetCpus);
+    let on_model = make_callback(state, Action::SetCpuModel);
+    let on_op = make_callback(state, Action::Apply);
+    let on_undo = make_callback(state, |()| Action::Undo);
+    let on_reset = make_callback(state, |()| Action::ResetMachine);
+    let on_run = make_callback(state, |(id, stepwise)| Action::RunScenario { id, stepwise });
+    let on_next = make_callback(state, |()| Action::NextStep);
+    let on_finish = make_callback(state, |()| Action::FinishScenario);
+    let on_stop = make_callback(state, |()| Action::StopScenario);
+    let on_text = make_callback(state, Action::ExploreText);
+    let on_pick = make_callback(state, Action::ExploreAt);
+    let on_explore_cpu = make_callback(state, Action::ExploreCpu);
+    let on_try = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |id: &'static str| {
+            dispatcher.dispatch(Action::RunScenario {
+                id,
+                stepwise: false,
+            });
+            reveal("outcome-card");
+        })
+    };
+    let machine_line = lab
+        .machine()
+        .map(|m| crate::format::machine_line(m.config(), i.log.is_none().then_some(i.ram)))
+        .unwrap_or_default();
+
+    let views = match &lab.machine {
+        Ok(m) => html! {
+            <>
+                <section class="card" aria-labelledby="explorer-title">
+                    <h2 id="explorer-title" class="card-title">{ "Address explorer" }</h2>
+                    <AddressExplorer machine={m.clone()} explore={state.explore.clone()}
+                                     {on_text} {on_pick} on_cpu={on_explore_cpu} on_op={on_op.clone()} />
+                </section>
+                <section class="card" aria-labelledby="scenarios-title">
+                    <h2 id="scenarios-title" class="card-title">{ "Try it" }</h2>
+                    <p class="card-lede">{ "Each scenario boots the machine afresh and runs a few operations. Step through one to watch the TLB between steps." }</p>
+                    <ScenarioList machine={m.clone()} stepping={lab.stepping.clone()}
+                                  {on_run} {on_next} {on_finish} {on_stop} />
+                </section>
+                <section class="card" aria-labelledby="ops-title">
+                    <h2 id="ops-title" class="card-title">{ "Run an operation" }</h2>
+                    <OpsPanel machine={m.clone()} suggested={state.explore.va} on_op={on_op.clone()} />
+                </section>
+                <section class="card" id="outcome-card" aria-labelledby="outcome-title">
+                    <h2 id="outcome-title" class="card-title">{ "What happened" }</h2>
+                    <OutcomeView last={lab.last.clone()} history={lab.history.clone()}
+                                 machine_line={machine_line} {on_undo} {on_reset} />
+                </section>
+                <section class="card" aria-labelledby="tlb-title">
+                    <h2 id="tlb-title" class="card-title">{ "TLBs" }</h2>
+                    <TlbView machine={m.clone()} last={lab.last.clone()} />
+                </section>
+                <section class="card" aria-labelledby="phys-title">
+                    <h2 id="phys-title" class="card-title">{ "Physical memory" }</h2>
+                    <PhysMem machine={m.clone()} {on_op} />
+                </section>
+            </>
+        },
+        Err(_) => html! {
+            <section class="card" aria-labelledby="nomachine-title">
+                <h2 id="nomachine-title" class="card-title">{ "No machine to explore" }</h2>
+                <p>{ "The kernel and RAM chosen above do not boot, so there are no page tables, \
+                      TLBs or free lists to show. Choose more RAM or another kernel; chapter 1's \
+                      address-space views still work for this configuration." }</p>
+            </section>
+        },
+    };
+
+    html! {
+        <main class="page">
+            <article class="chapter" aria-labelledby={chapter.title_id()}>
+                <ChapterView slug={chapter.slug} layout={layout} machine={lab.machine.clone()}
+                             cpu={Some(i.cpu())} {on_try} />
+            </article>
+            <aside id="lab" class="lab" aria-label="Live views">
+                <section class="card machine" aria-labelledby="machine-title">
+                    <h2 id="machine-title" class="card-title">{ "The machine" }</h2>
+                    { controls(state) }
+                    <CpuControls cpus={i.cpus} {nr_cpus} model={i.cpu_model}
+                                 default_model={profile.boot.default_cpu} {on_cpus} on_model={on_model} />
+                    <div id="error" class="error" role="alert">{ error }</div>
+                    if let Err(why) = &lab.machine {
+                        <div id="machine-error" class="error machine-error" role="alert">
+                            <strong>{ "This machine does not boot. " }</strong>
+                            { why.clone() }
+                        </div>
+                    }
+                    <p id="machine-note" class="machine-note" role="status">
+                        { lab.note.clone().unwrap_or_default() }
+                    </p>
+                </section>
+                { views }
+            </aside>
+        </main>
+    }
+}
+
+/// Every chapter has a page (a route and a lab), so a new Markdown file needs no code here.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::CHAPTERS;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn every_chapter_has_a_route_and_a_title() {
+        assert!(CHAPTERS.iter().any(|c| c.slug == LAYOUT_CHAPTER));
+        for c in CHAPTERS {
+            assert_eq!(
+                title(&Route::Chapter(c)),
+                format!("{} · Highmem Lab", c.title)
+            );
+            assert!(!c.title_id().is_empty(), "{} has a # title", c.slug);
+        }
     }
 }

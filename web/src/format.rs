@@ -1,6 +1,8 @@
 //! How numbers and names appear on the page.
 
 use highmem_engine::layout::RegionKind;
+use highmem_engine::machine::{MachineConfig, Op, PageRef, Prot, Who};
+use highmem_engine::paging::PagingMode;
 use highmem_engine::size::{format_size, format_size_approx};
 
 /// A 32-bit address as the kernel prints it: `0x` and eight lowercase hex digits (the end of
@@ -91,6 +93,254 @@ pub fn is_hole(kind: RegionKind) -> bool {
     )
 }
 
+/// A page-table entry's raw value: 16 hex digits with PAE, 8 without.
+pub fn entry_hex(mode: PagingMode, raw: u64) -> String {
+    match mode {
+        PagingMode::Pae => format!("{raw:#018x}"),
+        PagingMode::NonPae => format!("{raw:#010x}"),
+    }
+}
+
+/// A number as a reader types it: decimal, or hexadecimal with `0x`. Underscores and
+/// spaces between digit groups are ignored.
+pub fn parse_number(text: &str) -> Option<u64> {
+    let t: String = text
+        .trim()
+        .chars()
+        .filter(|c| *c != '_' && *c != ' ')
+        .collect();
+    match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(h) if !h.is_empty() => u64::from_str_radix(h, 16).ok(),
+        Some(_) => None,
+        None if t.is_empty() => None,
+        None => t.parse().ok(),
+    }
+}
+
+/// A 32-bit virtual address, or a sentence saying what is wrong with the text.
+pub fn parse_vaddr(text: &str) -> Result<u32, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("type an address, such as 0xc0001000".into());
+    }
+    match parse_number(t) {
+        Some(v) => u32::try_from(v).map_err(|_| {
+            format!("{t} is beyond 4 GiB: linear addresses are 32 bits, even with PAE")
+        }),
+        None => Err(format!(
+            "“{t}” is not an address: write it in hex with 0x (0xc0001000) or in decimal"
+        )),
+    }
+}
+
+/// A TLB slot named as the engine names it in traces: `cpu0.tlb1[3][2]` is CPU 0, array 1,
+/// set 3, way 2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SlotRef {
+    /// The CPU.
+    pub cpu: usize,
+    /// The array.
+    pub array: usize,
+    /// The set.
+    pub set: usize,
+    /// The way.
+    pub way: usize,
+}
+
+impl SlotRef {
+    /// Reads `cpuN.tlbA[S][W]`.
+    pub fn parse(text: &str) -> Option<SlotRef> {
+        let rest = text.trim().strip_prefix("cpu")?;
+        let (cpu, rest) = rest.split_once(".tlb")?;
+        let (array, rest) = rest.split_once('[')?;
+        let (set, rest) = rest.split_once("][")?;
+        let way = rest.strip_suffix(']')?;
+        Some(SlotRef {
+            cpu: cpu.parse().ok()?,
+            array: array.parse().ok()?,
+            set: set.parse().ok()?,
+            way: way.parse().ok()?,
+        })
+    }
+}
+
+impl std::fmt::Display for SlotRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cpu{}.tlb{}[{}][{}]",
+            self.cpu, self.array, self.set, self.way
+        )
+    }
+}
+
+/// A protection as `set_pte` scripts write it.
+pub fn prot_text(prot: Prot) -> String {
+    match prot {
+        Prot::Kernel => "PAGE_KERNEL".into(),
+        Prot::KernelRo => "PAGE_KERNEL_RO".into(),
+        Prot::KernelExec => "PAGE_KERNEL_EXEC".into(),
+        Prot::KernelNocache => "PAGE_KERNEL_NOCACHE".into(),
+        Prot::Raw(bits) => format!("{bits:#05x}"),
+    }
+}
+
+/// An op as a line of a scenario script (`read cpu=0 vaddr=0xc0001000`).
+pub fn op_text(op: &Op) -> String {
+    let a = |v: u32| format!("{v:#010x}");
+    match op {
+        Op::Task { name, cpu, kthread } => {
+            format!(
+                "task {name}{} cpu={cpu}",
+                if *kthread { " kthread" } else { "" }
+            )
+        }
+        Op::Switch { cpu, task } => format!("switch cpu={cpu} task={task}"),
+        Op::Read { cpu, vaddr } => format!("read cpu={cpu} vaddr={}", a(*vaddr)),
+        Op::Write { cpu, vaddr, value } => {
+            format!("write cpu={cpu} vaddr={} value={value:#x}", a(*vaddr))
+        }
+        Op::Invlpg { cpu, vaddr } => format!("invlpg cpu={cpu} vaddr={}", a(*vaddr)),
+        Op::ReloadCr3 { cpu } => format!("reload_cr3 cpu={cpu}"),
+        Op::TogglePge { cpu } => format!("toggle_pge cpu={cpu}"),
+        Op::FlushTlbAll => "flush_tlb_all".into(),
+        Op::IrqEnter { cpu } => format!("irq_enter cpu={cpu}"),
+        Op::IrqExit { cpu } => format!("irq_exit cpu={cpu}"),
+        Op::SoftirqEnter { cpu } => format!("softirq_enter cpu={cpu}"),
+        Op::SoftirqExit { cpu } => format!("softirq_exit cpu={cpu}"),
+        Op::AllocPages { gfp, order, name } | Op::GetFreePages { gfp, order, name } => {
+            let verb = if matches!(op, Op::AllocPages { .. }) {
+                "alloc_pages"
+            } else {
+                "__get_free_pages"
+            };
+            let name = name
+                .as_ref()
+                .map(|n| format!(" as={n}"))
+                .unwrap_or_default();
+            format!(
+                "{verb} gfp={} order={order}{name}",
+                gfp.text.replace(' ', "")
+            )
+        }
+        Op::FreePages { page, order } => {
+            let order = order.map(|o| format!(" order={o}")).unwrap_or_default();
+            match page {
+                PageRef::Name(n) => format!("free_pages {n}{order}"),
+                PageRef::Pfn(p) => format!("free_pages pfn={p:#x}{order}"),
+            }
+        }
+        Op::SetPte { vaddr, pfn, prot } => format!(
+            "set_pte vaddr={} pfn={pfn:#x} prot={}",
+            a(*vaddr),
+            prot_text(*prot)
+        ),
+        Op::PteClear { vaddr } => format!("pte_clear vaddr={}", a(*vaddr)),
+        Op::Kmap {
+            task,
+            page,
+            nonblock,
+        } => format!(
+            "{} {task} {}",
+            if *nonblock { "kmap_nonblock" } else { "kmap" },
+            page_arg(page)
+        ),
+        Op::Kunmap { task, page } => format!("kunmap {task} {}", page_arg(page)),
+        Op::KmapFlushUnused => "kmap_flush_unused".into(),
+        Op::KmapAtomic { who, page, km_type } => {
+            let t = km_type
+                .as_ref()
+                .map(|t| format!(" type={t}"))
+                .unwrap_or_default();
+            format!("kmap_atomic {} {}{t}", who_arg(who), page_arg(page))
+        }
+        Op::KunmapAtomic {
+            who,
+            km_type,
+            vaddr,
+            page,
+        } => {
+            let mut line = format!("kunmap_atomic {}", who_arg(who));
+            if let Some(t) = km_type {
+                line.push_str(&format!(" type={t}"));
+            }
+            if let Some(v) = vaddr {
+                line.push_str(&format!(" vaddr={}", a(*v)));
+            }
+            if let Some(p) = page {
+                line.push_str(&format!(" {}", page_arg(p)));
+            }
+            line
+        }
+        Op::KmapLocal { who, page } => {
+            format!("kmap_local {} {}", who_arg(who), page_arg(page))
+        }
+        Op::KunmapLocal { who, vaddr, page } => {
+            let mut line = format!("kunmap_local {}", who_arg(who));
+            if let Some(v) = vaddr {
+                line.push_str(&format!(" vaddr={}", a(*v)));
+            }
+            if let Some(p) = page {
+                line.push_str(&format!(" {}", page_arg(p)));
+            }
+            line
+        }
+        Op::SetFixmap {
+            cpu,
+            idx,
+            pfn,
+            prot,
+        } => format!(
+            "set_fixmap {idx} cpu={cpu} pfn={pfn:#x} prot={}",
+            prot_text(*prot)
+        ),
+        Op::ClearFixmap { cpu, idx } => format!("clear_fixmap {idx} cpu={cpu}"),
+    }
+}
+
+/// A task or a CPU, as the temporary-map lines name it.
+fn who_arg(who: &Who) -> String {
+    match who {
+        Who::Task(t) => t.clone(),
+        Who::Cpu(c) => format!("cpu={c}"),
+    }
+}
+
+/// A page as kmap and kunmap lines name it.
+fn page_arg(page: &PageRef) -> String {
+    match page {
+        PageRef::Name(n) => format!("page={n}"),
+        PageRef::Pfn(p) => format!("pfn={p:#x}"),
+    }
+}
+
+/// The `machine` line a script starts with, for a configuration built from a RAM size
+/// (`ram`) or from a pasted map (`None`: the line says `e820=FILE`).
+pub fn machine_line(config: &MachineConfig, ram: Option<u64>) -> String {
+    let mut line = format!("machine profile={}", config.profile.name());
+    match ram {
+        Some(r) => line.push_str(&format!(" ram={}", crate::state::size_text(r))),
+        None => line.push_str(" e820=boot.log"),
+    }
+    let on = |b: bool| if b { "on" } else { "off" };
+    line.push_str(&format!(
+        " pae={} highmem={} cpus={}",
+        on(config.pae),
+        on(config.highmem),
+        config.cpus
+    ));
+    if let Some(n) = config.nr_cpus {
+        line.push_str(&format!(" nr_cpus={n}"));
+    }
+    if let Some(v) = config.vmalloc {
+        line.push_str(&format!(" vmalloc={}", crate::state::size_text(v)));
+    }
+    if let Some(m) = config.cpu_model {
+        line.push_str(&format!(" cpu={}", m.key()));
+    }
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +361,62 @@ mod tests {
         assert_eq!(size_short(8192), "8 KiB");
         assert_eq!(size_exact(0x36ff_e000), "901112 KiB ≈ 879.9 MiB");
         assert_eq!(size_exact(3 << 30), "3 GiB");
+    }
+
+    #[test]
+    fn numbers_and_addresses_parse_as_typed() {
+        assert_eq!(parse_number("0xc000_1000"), Some(0xc000_1000));
+        assert_eq!(parse_number(" 4096 "), Some(4096));
+        assert_eq!(parse_number("0x"), None);
+        assert_eq!(parse_number("zz"), None);
+        assert_eq!(parse_vaddr("0xF77FE000"), Ok(0xf77f_e000));
+        assert!(parse_vaddr("0x100000000")
+            .unwrap_err()
+            .contains("beyond 4 GiB"));
+        assert!(parse_vaddr("hello").unwrap_err().contains("not an address"));
+        assert!(parse_vaddr("").is_err());
+    }
+
+    #[test]
+    fn tlb_slots_round_trip() {
+        let s = SlotRef::parse("cpu1.tlb0[13][2]").unwrap();
+        assert_eq!((s.cpu, s.array, s.set, s.way), (1, 0, 13, 2));
+        assert_eq!(s.to_string(), "cpu1.tlb0[13][2]");
+        assert_eq!(SlotRef::parse("cpu1.tlb"), None);
+        assert_eq!(SlotRef::parse("mem[0x1000]"), None);
+    }
+
+    #[test]
+    fn ops_print_as_script_lines() {
+        use highmem_engine::machine::Gfp;
+        let op = Op::AllocPages {
+            gfp: Gfp::parse("GFP_KERNEL | __GFP_HIGHMEM").unwrap(),
+            order: 3,
+            name: Some("buf".into()),
+        };
+        assert_eq!(
+            op_text(&op),
+            "alloc_pages gfp=GFP_KERNEL|__GFP_HIGHMEM order=3 as=buf"
+        );
+        assert_eq!(
+            op_text(&Op::SetPte {
+                vaddr: 0xf77f_e000,
+                pfn: 0x50000,
+                prot: Prot::Raw(0x63)
+            }),
+            "set_pte vaddr=0xf77fe000 pfn=0x50000 prot=0x063"
+        );
+        assert_eq!(
+            op_text(&Op::FreePages {
+                page: PageRef::Name("buf".into()),
+                order: None
+            }),
+            "free_pages buf"
+        );
+        assert_eq!(
+            entry_hex(PagingMode::Pae, 0x8000_0000_0000_0163),
+            "0x8000000000000163"
+        );
+        assert_eq!(entry_hex(PagingMode::NonPae, 0x163), "0x00000163");
     }
 }

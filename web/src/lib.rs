@@ -1,12 +1,15 @@
 //! Highmem Lab's web companion: the chapters beside live views of the engine.
 //!
-//! - [`state`]: the one reducer that owns the engine's inputs and the computed layout;
+//! - [`state`]: the one reducer that owns the engine's inputs, the computed layout and the
+//!   live machine ([`lab`]: its history, undo by replay, the last run);
+//! - [`route`]: the chapters' hash URLs (`#/why-highmem`, `#/paging`);
 //! - [`components`]: one file per view, each a pure rendering of what it is given;
 //! - [`content`]: the chapters, compiled from Markdown by `build.rs`;
+//! - [`scenarios`]: the "try it" op lists;
 //! - [`geometry`] and [`format`]: the arithmetic and wording the views share.
 //!
-//! The engine is a plain Rust dependency: every control change runs `layout::compute` in the
-//! page, compiled to wasm with it.
+//! The engine is a plain Rust dependency: every control change runs `layout::compute` and
+//! boots a `Machine` in the page, compiled to wasm with it.
 
 pub mod app;
 pub mod components;
@@ -14,6 +17,10 @@ pub mod content;
 pub mod format;
 pub mod geometry;
 pub mod hooks;
+pub mod lab;
+pub mod route;
+pub mod scenarios;
+pub mod shared;
 pub mod state;
 
 /// Mounts the companion on the page's `<body>`.

@@ -4,14 +4,27 @@
 //! Every change goes through [`State::reduce`]. A change the engine refuses (a bad size, an
 //! option the kernel does not have, a map that would not boot) leaves the inputs and the
 //! layout as they were and records why, so the views never show a half-applied state.
+//!
+//! The state also owns the live [`Machine`] (in [`Lab`]) that the paging chapter drives: it
+//! is booted from the same inputs plus the number of CPUs and the CPU model, booted again
+//! (and its history dropped) whenever an input changes, and changed otherwise only by ops.
+//! A layout that computes but a machine that does not boot (a 2.6.32 kernel loaded at
+//! 16 MiB on a 16 MiB PC) is not a refused change: the layout views follow the input, and
+//! the machine's views say why there is no machine.
 
+use crate::lab::Lab;
 use highmem_engine::addr::{GIB, MIB};
+use highmem_engine::cpu::CpuModel;
 use highmem_engine::e820::E820Map;
-use highmem_engine::layout::{compute, Layout, LayoutRequest, RegionKind};
+use highmem_engine::layout::{compute, Layout, LayoutRequest, RegionKind, PAGE_OFFSET};
+use highmem_engine::machine::{Machine, MachineConfig, Op};
 use highmem_engine::profile::ProfileId;
 use highmem_engine::size::parse_size;
 use std::rc::Rc;
 use yew::Reducible;
+
+/// The most CPUs the lab simulates (fewer if NR_CPUS is smaller).
+pub const MAX_CPUS: usize = 4;
 
 /// The RAM sizes the slider steps through: small machines, the sizes around the lowmem limit,
 /// the 4 GiB line, and up to PAE's 64 GiB.
@@ -74,6 +87,10 @@ pub struct Inputs {
     pub nr_cpus: Option<u32>,
     /// The BIOS map read from the reader's kernel log, when "Use my machine" is on.
     pub log: Option<E820Map>,
+    /// CPUs the machine simulates: 1 to [`MAX_CPUS`], at most NR_CPUS.
+    pub cpus: usize,
+    /// The CPU model; `None` for the profile's default.
+    pub cpu_model: Option<CpuModel>,
 }
 
 impl Default for Inputs {
@@ -87,17 +104,51 @@ impl Default for Inputs {
             vmalloc: None,
             nr_cpus: None,
             log: None,
+            cpus: 2,
+            cpu_model: None,
         }
     }
 }
 
 impl Inputs {
+    /// The BIOS map: the pasted one, or the simulated PC's.
+    fn e820(&self) -> Result<E820Map, String> {
+        match &self.log {
+            Some(map) => Ok(map.clone()),
+            None => E820Map::qemu_pc(self.ram).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// The CPU model in force: the chosen one, or the kernel's default.
+    pub fn cpu(&self) -> CpuModel {
+        self.cpu_model
+            .unwrap_or(self.profile.profile().boot.default_cpu)
+    }
+
+    /// What the machine is booted from.
+    pub fn machine_config(&self) -> Result<MachineConfig, String> {
+        Ok(MachineConfig {
+            pae: self.pae,
+            highmem: self.highmem,
+            nr_cpus: self.nr_cpus,
+            vmalloc: self.vmalloc,
+            cpus: self.cpus,
+            cpu_model: self.cpu_model,
+            ..MachineConfig::new(self.profile, self.e820()?)
+        })
+    }
+
+    /// Boots the machine.
+    fn boot(&self) -> Lab {
+        match self.machine_config() {
+            Ok(config) => Lab::boot(config),
+            Err(message) => Lab::without_machine(message),
+        }
+    }
+
     /// Computes the layout, or says why not in the engine's words.
     pub fn compute(&self) -> Result<Layout, String> {
-        let e820 = match &self.log {
-            Some(map) => map.clone(),
-            None => E820Map::qemu_pc(self.ram).map_err(|e| e.to_string())?,
-        };
+        let e820 = self.e820()?;
         let req = LayoutRequest {
             pae: self.pae,
             highmem: self.highmem,
@@ -126,6 +177,10 @@ pub enum Field {
     NrCpus,
     /// "Use my machine".
     Log,
+    /// The number of CPUs.
+    Cpus,
+    /// The CPU model.
+    CpuModel,
 }
 
 /// Why the last change was refused.
@@ -195,6 +250,60 @@ pub enum Action {
     Hover(Option<usize>),
     /// A region has keyboard focus, or none has.
     Focus(Option<usize>),
+    /// Simulate this many CPUs.
+    SetCpus(usize),
+    /// Choose a CPU model (`None`: the kernel's default).
+    SetCpuModel(Option<CpuModel>),
+    /// Run an op on the machine.
+    Apply(Op),
+    /// Undo the last op (boot again and replay the rest).
+    Undo,
+    /// Boot the machine again, with no history.
+    ResetMachine,
+    /// Run a scenario (see [`crate::scenarios`]) from a fresh boot: all at once, or its first
+    /// step with `stepwise`.
+    RunScenario {
+        /// The scenario's id.
+        id: &'static str,
+        /// One step at a time.
+        stepwise: bool,
+    },
+    /// The next step of the scenario being stepped through.
+    NextStep,
+    /// The rest of it at once.
+    FinishScenario,
+    /// Leave step-by-step mode.
+    StopScenario,
+    /// Text typed into the address explorer's box.
+    ExploreText(Edit),
+    /// Show an address in the explorer.
+    ExploreAt(u32),
+    /// Walk the explorer's address on this CPU.
+    ExploreCpu(usize),
+}
+
+/// The address explorer's input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explore {
+    /// The address shown.
+    pub va: u32,
+    /// The CPU whose tables are walked.
+    pub cpu: usize,
+    /// What the box holds.
+    pub text: String,
+    /// Why the box's text is not an address (after Enter).
+    pub error: Option<String>,
+}
+
+impl Explore {
+    fn at(va: u32, cpu: usize) -> Explore {
+        Explore {
+            va,
+            cpu,
+            text: format!("{va:#010x}"),
+            error: None,
+        }
+    }
 }
 
 /// The page's state.
@@ -212,6 +321,10 @@ pub struct State {
     pub hovered: Option<usize>,
     /// The region with keyboard focus.
     pub focused: Option<usize>,
+    /// The live machine, its history and the last run.
+    pub lab: Lab,
+    /// The address explorer.
+    pub explore: Explore,
 }
 
 impl Default for State {
@@ -222,11 +335,13 @@ impl Default for State {
             .expect("the default machine is the reference boot and always computes");
         State {
             drafts: Drafts::of(&inputs),
+            lab: inputs.boot(),
             inputs,
             layout: Rc::new(layout),
             problem: None,
             hovered: None,
             focused: None,
+            explore: Explore::at(PAGE_OFFSET as u32, 0),
         }
     }
 }
@@ -253,15 +368,40 @@ impl State {
     }
 
     /// Tries new inputs. `typing` names a box whose draft must be kept as typed.
-    fn attempt(&self, field: Field, inputs: Inputs, typing: Option<(Field, String)>) -> State {
+    fn attempt(&self, field: Field, mut inputs: Inputs, typing: Option<(Field, String)>) -> State {
         match inputs.compute() {
             Ok(layout) => {
+                // A kernel built for fewer CPUs than the lab simulates runs as many as it can.
+                let nr_cpus = layout.resolved.nr_cpus as usize;
+                let clamped = inputs.cpus > nr_cpus;
+                inputs.cpus = inputs.cpus.clamp(1, nr_cpus.clamp(1, MAX_CPUS));
                 let mut drafts = Drafts::of(&inputs);
                 if let Some((f, text)) = typing {
                     *draft_mut(&mut drafts, f) = text;
                 }
                 let hovered = remap(&self.layout, &layout, self.hovered);
                 let focused = remap(&self.layout, &layout, self.focused);
+                let lab = if inputs == self.inputs {
+                    self.lab.clone()
+                } else {
+                    let mut lab = match inputs.machine_config() {
+                        Ok(config) => self.lab.rebuilt(config),
+                        Err(_) => inputs.boot(),
+                    };
+                    if clamped {
+                        let note = lab.note.take().unwrap_or_default();
+                        lab.note = Some(format!(
+                            "{note} NR_CPUS={nr_cpus}, so the machine runs {} CPU{}.",
+                            inputs.cpus,
+                            if inputs.cpus == 1 { "" } else { "s" }
+                        ));
+                    }
+                    lab
+                };
+                let explore = Explore {
+                    cpu: self.explore.cpu.min(inputs.cpus - 1),
+                    ..self.explore.clone()
+                };
                 State {
                     inputs,
                     layout: Rc::new(layout),
@@ -269,9 +409,46 @@ impl State {
                     problem: None,
                     hovered,
                     focused,
+                    lab,
+                    explore,
                 }
             }
             Err(message) => self.refuse(field, message, typing),
+        }
+    }
+
+    /// The machine, if it boots.
+    pub fn machine(&self) -> Option<&Machine> {
+        self.lab.machine()
+    }
+
+    /// A new lab, everything else kept.
+    fn with_lab(&self, lab: Lab) -> State {
+        State {
+            lab,
+            ..self.clone()
+        }
+    }
+
+    /// Text typed into the explorer's box: shown at once when it is an address, reported
+    /// only on Enter when it is not.
+    fn explore_text(&self, edit: Edit) -> State {
+        let explore = match crate::format::parse_vaddr(&edit.text) {
+            Ok(va) => Explore {
+                va,
+                text: edit.text,
+                error: None,
+                ..self.explore.clone()
+            },
+            Err(why) => Explore {
+                text: edit.text,
+                error: edit.commit.then_some(why),
+                ..self.explore.clone()
+            },
+        };
+        State {
+            explore,
+            ..self.clone()
         }
     }
 
@@ -436,6 +613,37 @@ impl Reducible for State {
                     ..(*self).clone()
                 }
             }
+            Action::SetCpus(cpus) => self.attempt(Field::Cpus, Inputs { cpus, ..i.clone() }, None),
+            Action::SetCpuModel(cpu_model) => self.attempt(
+                Field::CpuModel,
+                Inputs {
+                    cpu_model,
+                    ..i.clone()
+                },
+                None,
+            ),
+            Action::Apply(op) => self.with_lab(self.lab.apply(op)),
+            Action::Undo => self.with_lab(self.lab.undo()),
+            Action::ResetMachine => self.with_lab(self.lab.reset()),
+            Action::RunScenario { id, stepwise } => match crate::scenarios::find(id) {
+                Some(s) => self.with_lab(self.lab.start_scenario(s, stepwise)),
+                None => return self,
+            },
+            Action::NextStep => self.with_lab(self.lab.next_step()),
+            Action::FinishScenario => self.with_lab(self.lab.finish_scenario()),
+            Action::StopScenario => self.with_lab(self.lab.stop_scenario()),
+            Action::ExploreText(edit) => self.explore_text(edit),
+            Action::ExploreAt(va) => State {
+                explore: Explore::at(va, self.explore.cpu),
+                ..(*self).clone()
+            },
+            Action::ExploreCpu(cpu) => State {
+                explore: Explore {
+                    cpu: cpu.min(self.inputs.cpus - 1),
+                    ..self.explore.clone()
+                },
+                ..(*self).clone()
+            },
         };
         Rc::new(next)
     }
@@ -581,5 +789,134 @@ mod tests {
         assert_eq!(ram_step(1000 * MIB), 7);
         assert_eq!(size_text(3584 * MIB), "3584M");
         assert_eq!(size_text(0), "0");
+    }
+
+    fn read(cpu: usize, vaddr: u32) -> Action {
+        Action::Apply(Op::Read { cpu, vaddr })
+    }
+
+    #[test]
+    fn the_default_state_boots_the_reference_machine_on_two_cpus() {
+        let s = start();
+        let m = s.machine().expect("the reference boot boots");
+        assert_eq!(m.cpus().len(), 2);
+        assert_eq!(m.cpu_spec().model, CpuModel::Skylake);
+        assert!(s.lab.history.is_empty() && s.lab.note.is_none());
+        assert_eq!(s.explore.va, 0xc000_0000);
+    }
+
+    #[test]
+    fn ops_change_the_machine_and_undo_replays_the_rest() {
+        let s = start()
+            .reduce(read(0, 0xc000_1000))
+            .reduce(read(1, 0xc000_2000));
+        assert_eq!(s.lab.history.len(), 2);
+        let hits_before = s.machine().unwrap().cpus()[1].tlb.counters.misses;
+        assert_eq!(hits_before, 1);
+        let s = s.reduce(Action::Undo);
+        assert_eq!(
+            s.lab.history,
+            vec![Op::Read {
+                cpu: 0,
+                vaddr: 0xc000_1000
+            }]
+        );
+        let m = s.machine().unwrap();
+        assert_eq!(m.cpus()[1].tlb.counters.misses, 0);
+        assert_eq!(m.cpus()[0].tlb.counters.misses, 1);
+        assert!(s.lab.note.as_deref().unwrap().starts_with("Undid"));
+    }
+
+    #[test]
+    fn a_refused_op_is_shown_and_changes_nothing() {
+        let s = start().reduce(read(0, 0xc000_1000));
+        let before = s.lab.machine.clone().unwrap();
+        let s = s.reduce(read(3, 0xc000_1000));
+        let run = s.lab.last.clone().unwrap();
+        assert!(run.steps[0].refused);
+        assert!(run.steps[0].outcome.message.contains("no CPU 3"));
+        assert!(Rc::ptr_eq(&s.lab.machine.clone().unwrap().0, &before.0));
+        assert_eq!(s.lab.history.len(), 1);
+    }
+
+    #[test]
+    fn changing_a_control_boots_again_and_says_so() {
+        let s = start().reduce(read(0, 0xc000_1000));
+        // Typing the value in force changes nothing.
+        let same: Rc<State> = s.clone();
+        let s2 = Rc::clone(&same).reduce(Action::SetRamText(typed("2G", true)));
+        assert_eq!(s2.lab, s.lab);
+        let s = same.reduce(Action::SetPae(false));
+        assert!(s.lab.history.is_empty());
+        let note = s.lab.note.clone().unwrap();
+        assert!(
+            note.contains("booted again") && note.contains("1 operation you ran"),
+            "{note}"
+        );
+        assert_eq!(
+            s.machine().unwrap().kernel_tables().mode,
+            highmem_engine::paging::PagingMode::NonPae
+        );
+        let s = s.reduce(Action::SetCpuModel(Some(CpuModel::Pentium4)));
+        assert_eq!(s.machine().unwrap().cpu_spec().model, CpuModel::Pentium4);
+        let s = s.reduce(Action::SetCpus(4));
+        assert_eq!(s.machine().unwrap().cpus().len(), 4);
+        // NR_CPUS below the CPUs simulated: the machine runs as many as the kernel can.
+        let s = s.reduce(Action::SetNrCpus(typed("2", true)));
+        assert_eq!(s.inputs.cpus, 2);
+        assert_eq!(s.machine().unwrap().cpus().len(), 2);
+        assert!(s.lab.note.clone().unwrap().contains("NR_CPUS=2"));
+    }
+
+    #[test]
+    fn a_machine_that_does_not_boot_leaves_the_layout_views_working() {
+        let s = start()
+            .reduce(Action::SetProfile(ProfileId::V2_6_32))
+            .reduce(Action::SetRam(16 * MIB));
+        assert_eq!(s.problem, None, "the layout computes");
+        assert_eq!(s.inputs.ram, 16 * MIB);
+        let why = s.lab.machine.clone().unwrap_err();
+        assert!(why.contains("does not fit"), "{why}");
+        // Ops wait for a machine; more RAM brings it back.
+        let s = s.reduce(read(0, 0xc000_0000));
+        assert!(s.lab.last.is_none());
+        let s = s.reduce(Action::SetRam(GIB));
+        assert!(s.machine().is_some());
+    }
+
+    #[test]
+    fn the_explorer_takes_typed_and_picked_addresses() {
+        let s = start().reduce(Action::ExploreText(typed("0xf77f", false)));
+        assert_eq!(s.explore.va, 0xf77f);
+        let s = s.reduce(Action::ExploreText(typed("0xzz", false)));
+        assert_eq!(s.explore.va, 0xf77f, "the last good address stays");
+        assert_eq!(s.explore.error, None, "no complaint while typing");
+        let s = s.reduce(Action::ExploreText(typed("0xzz", true)));
+        assert!(s.explore.error.clone().unwrap().contains("not an address"));
+        let s = s.reduce(Action::ExploreAt(0xc000_1000));
+        assert_eq!(
+            (s.explore.va, s.explore.text.as_str()),
+            (0xc000_1000, "0xc0001000")
+        );
+        assert_eq!(s.explore.error, None);
+        let s = s.reduce(Action::ExploreCpu(9));
+        assert_eq!(s.explore.cpu, 1, "clamped to the CPUs there are");
+    }
+
+    #[test]
+    fn scenarios_run_through_the_reducer() {
+        let s = start().reduce(Action::RunScenario {
+            id: "stale-tlb",
+            stepwise: true,
+        });
+        assert_eq!(s.lab.stepping.as_ref().unwrap().next, 1);
+        let s = s.reduce(Action::FinishScenario);
+        assert!(s.lab.stepping.is_none());
+        assert_eq!(s.lab.history.len(), 8);
+        let unknown = Rc::clone(&s).reduce(Action::RunScenario {
+            id: "no-such",
+            stepwise: false,
+        });
+        assert_eq!(unknown.lab, s.lab);
     }
 }

@@ -1,9 +1,13 @@
 //! A chapter, rendered from the data `build.rs` compiled out of its Markdown, with its live
-//! values filled in from the current layout.
+//! values filled in from the current layout and machine, its `try:` links as buttons that run
+//! a scenario, and links to the chapters before and after it.
 
 use super::Shared;
-use crate::content::{self, href, live_value, Block, Inline, Target};
+use crate::content::{self, href, live_value, Block, Inline, Live, Target, CHAPTERS};
+use crate::route::{self, in_page};
+use highmem_engine::cpu::CpuModel;
 use highmem_engine::layout::Layout;
+use highmem_engine::machine::Machine;
 use yew::prelude::*;
 
 /// Props of [`ChapterView`].
@@ -13,6 +17,22 @@ pub struct ChapterViewProps {
     pub slug: AttrValue,
     /// The layout the live values and kernel links follow.
     pub layout: Shared<Layout>,
+    /// The machine the machine's live values come from, or why it does not boot.
+    #[prop_or_else(|| Err("no machine".to_string()))]
+    pub machine: Result<Shared<Machine>, String>,
+    /// The CPU model in force (`None`: the kernel's default).
+    #[prop_or_default]
+    pub cpu: Option<CpuModel>,
+    /// A `try:` button was pressed: run that scenario.
+    #[prop_or_default]
+    pub on_try: Callback<&'static str>,
+}
+
+/// What rendering needs besides the text.
+struct Ctx<'a> {
+    layout: &'a Layout,
+    live: Live<'a>,
+    on_try: &'a Callback<&'static str>,
 }
 
 /// The chapter text.
@@ -22,28 +42,63 @@ pub fn ChapterView(props: &ChapterViewProps) -> Html {
         return html! { <p class="missing">{ format!("No chapter {}.", props.slug) }</p> };
     };
     let kicker = chapter.number().map(|n| format!("Chapter {n}"));
+    let layout: &Layout = &props.layout;
+    let cpu = props
+        .cpu
+        .unwrap_or(layout.resolved.profile.profile().boot.default_cpu);
+    let machine = props
+        .machine
+        .as_ref()
+        .map(|m| &*m.0)
+        .map_err(|e| e.as_str());
+    let ctx = Ctx {
+        layout,
+        live: Live::new(layout, cpu, machine),
+        on_try: &props.on_try,
+    };
+    let at = CHAPTERS.iter().position(|c| c.slug == chapter.slug);
+    let prev = at
+        .and_then(|i| i.checked_sub(1))
+        .and_then(|i| CHAPTERS.get(i));
+    let next = at.and_then(|i| CHAPTERS.get(i + 1));
+    let link = |c: &'static content::Chapter, rel: &'static str, label: &'static str| {
+        let n = c.number().map(|n| format!("{n}. ")).unwrap_or_default();
+        html! {
+            <a class={classes!("chapter-link", rel)} href={route::href(c)} rel={rel}>
+                <span class="chapter-link-dir">{ label }</span>
+                <span class="chapter-link-title">{ format!("{n}{}", c.title) }</span>
+            </a>
+        }
+    };
     html! {
         <>
             <p class="kicker">
                 { kicker.unwrap_or_default() }
-                <a class="to-lab" href="#lab">{ "Live views ↓" }</a>
+                <a class="to-lab" href="#lab" onclick={in_page("lab")}>{ "Live views ↓" }</a>
             </p>
-            { blocks(chapter.blocks, &props.layout) }
+            { blocks(chapter.blocks, &ctx) }
+            if prev.is_some() || next.is_some() {
+                <nav class="chapter-nav" aria-label="Previous and next chapter">
+                    if let Some(c) = prev { { link(c, "prev", "← Previous") } }
+                    if let Some(c) = next { { link(c, "next", "Next →") } }
+                </nav>
+            }
         </>
     }
 }
 
-fn blocks(list: &'static [Block], layout: &Layout) -> Html {
-    list.iter().map(|b| block(b, layout)).collect()
+fn blocks(list: &'static [Block], ctx: &Ctx) -> Html {
+    list.iter().map(|b| block(b, ctx)).collect()
 }
 
-fn block(b: &'static Block, layout: &Layout) -> Html {
+fn block(b: &'static Block, ctx: &Ctx) -> Html {
     match b {
         Block::Heading { level, id, inlines } => {
-            let content = spans(inlines, layout);
+            let content = spans(inlines, ctx);
             let id = *id;
             match level {
-                1 => html! { <h1 {id}>{ content }</h1> },
+                // The title takes focus when the reader moves to another chapter.
+                1 => html! { <h1 {id} tabindex="-1">{ content }</h1> },
                 2 => html! { <h2 {id}>{ content }</h2> },
                 3 => html! { <h3 {id}>{ content }</h3> },
                 4 => html! { <h4 {id}>{ content }</h4> },
@@ -51,8 +106,8 @@ fn block(b: &'static Block, layout: &Layout) -> Html {
                 _ => html! { <h6 {id}>{ content }</h6> },
             }
         }
-        Block::Paragraph(inlines) => html! { <p>{ spans(inlines, layout) }</p> },
-        Block::Plain(inlines) => spans(inlines, layout),
+        Block::Paragraph(inlines) => html! { <p>{ spans(inlines, ctx) }</p> },
+        Block::Plain(inlines) => spans(inlines, ctx),
         Block::Code { lang, code } => {
             let class = (!lang.is_empty()).then(|| format!("language-{lang}"));
             html! { <pre class="code" tabindex="0"><code {class}>{ *code }</code></pre> }
@@ -60,14 +115,14 @@ fn block(b: &'static Block, layout: &Layout) -> Html {
         Block::List { start, items } => {
             let items: Html = items
                 .iter()
-                .map(|item| html! { <li>{ blocks(item, layout) }</li> })
+                .map(|item| html! { <li>{ blocks(item, ctx) }</li> })
                 .collect();
             match start {
                 Some(n) => html! { <ol start={n.to_string()}>{ items }</ol> },
                 None => html! { <ul>{ items }</ul> },
             }
         }
-        Block::Quote(inner) => html! { <aside class="note">{ blocks(inner, layout) }</aside> },
+        Block::Quote(inner) => html! { <aside class="note">{ blocks(inner, ctx) }</aside> },
         Block::Table { head, rows } => html! {
             <div class="table-wrap" tabindex="0" role="region"
                  aria-label={format!("Table: {}", head.iter().map(|c| plain(c)).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(", "))}>
@@ -78,14 +133,14 @@ fn block(b: &'static Block, layout: &Layout) -> Html {
                                 // A corner cell heads nothing: not a header for screen readers.
                                 html! { <td /> }
                             } else {
-                                html! { <th scope="col">{ spans(c, layout) }</th> }
+                                html! { <th scope="col">{ spans(c, ctx) }</th> }
                             }) }
                         </tr>
                     </thead>
                     <tbody>
                         { for rows.iter().map(|row| html! {
                             <tr>
-                                { for row.iter().map(|c| html! { <td>{ spans(c, layout) }</td> }) }
+                                { for row.iter().map(|c| html! { <td>{ spans(c, ctx) }</td> }) }
                             </tr>
                         }) }
                     </tbody>
@@ -111,21 +166,46 @@ fn plain(list: &'static [Inline]) -> String {
         .collect()
 }
 
-fn spans(list: &'static [Inline], layout: &Layout) -> Html {
-    list.iter().map(|i| inline(i, layout)).collect()
+fn spans(list: &'static [Inline], ctx: &Ctx) -> Html {
+    list.iter().map(|i| inline(i, ctx)).collect()
 }
 
-fn inline(i: &'static Inline, layout: &Layout) -> Html {
+fn inline(i: &'static Inline, ctx: &Ctx) -> Html {
+    let layout = ctx.layout;
     match i {
         Inline::Text(t) => html! { { *t } },
-        Inline::Emphasis(v) => html! { <em>{ spans(v, layout) }</em> },
-        Inline::Strong(v) => html! { <strong>{ spans(v, layout) }</strong> },
+        Inline::Emphasis(v) => html! { <em>{ spans(v, ctx) }</em> },
+        Inline::Strong(v) => html! { <strong>{ spans(v, ctx) }</strong> },
         Inline::Code(c) => html! { <code>{ *c }</code> },
-        Inline::CodeWith(v) => html! { <code>{ spans(v, layout) }</code> },
+        Inline::CodeWith(v) => html! { <code>{ spans(v, ctx) }</code> },
+        Inline::Link {
+            target: Target::Try(id),
+            inlines,
+        } => {
+            let id: &'static str = id;
+            let onclick = ctx.on_try.reform(move |_: MouseEvent| id);
+            let title =
+                crate::scenarios::find(id).map(|s| format!("Runs “{}” in the live views", s.title));
+            html! {
+                <button type="button" class="try-link" data-try={id} {onclick} {title}>
+                    <span class="try-mark" aria-hidden="true">{ "▶ " }</span>
+                    { spans(inlines, ctx) }
+                </button>
+            }
+        }
+        Inline::Link {
+            target: Target::Anchor(anchor),
+            inlines,
+        } => {
+            let anchor: &'static str = anchor;
+            html! {
+                <a href={format!("#{anchor}")} onclick={in_page(anchor)}>{ spans(inlines, ctx) }</a>
+            }
+        }
         Inline::Link { target, inlines } => {
             let href = href(layout, target);
             let class = match target {
-                Target::Anchor(_) => None,
+                Target::Anchor(_) | Target::Try(_) => None,
                 Target::Ident(_) | Target::Source(_) => Some("kernel-link"),
                 Target::Url(_) => Some("external-link"),
             };
@@ -141,9 +221,9 @@ fn inline(i: &'static Inline, layout: &Layout) -> Html {
                 _ => None,
             };
             let rel = (!matches!(target, Target::Anchor(_))).then_some("noopener");
-            html! { <a {href} {class} {rel} {title}>{ spans(inlines, layout) }</a> }
+            html! { <a {href} {class} {rel} {title}>{ spans(inlines, ctx) }</a> }
         }
-        Inline::Live(name) => match live_value(layout, name) {
+        Inline::Live(name) => match live_value(&ctx.live, name) {
             // Keyed by value, so a changed value is a new element and its highlight replays.
             Some(v) => html! {
                 <span class="live" data-live={*name} title={v.rule} key={v.text.clone()}>
@@ -177,6 +257,9 @@ mod tests {
         let root = render::<ChapterView>(ChapterViewProps {
             slug: "01-why-highmem".into(),
             layout: layout(ProfileId::V6_1, 2 << 30),
+            machine: Err("no machine".into()),
+            cpu: None,
+            on_try: Callback::noop(),
         })
         .await;
         let lives = all(&root, "[data-live]");
@@ -209,6 +292,9 @@ mod tests {
         let root = render::<ChapterView>(ChapterViewProps {
             slug: "01-why-highmem".into(),
             layout: layout(ProfileId::V2_6_24, 1 << 30),
+            machine: Err("no machine".into()),
+            cpu: None,
+            on_try: Callback::noop(),
         })
         .await;
         assert_eq!(all(&root, "h1").len(), 1);
@@ -226,5 +312,57 @@ mod tests {
             assert_eq!(attr(&a, "rel"), "noopener");
             assert!(a.get_attribute("target").is_none(), "same tab");
         }
+    }
+
+    #[test]
+    async fn chapter_two_reads_the_machine_and_its_try_buttons_run_scenarios() {
+        use highmem_engine::machine::MachineConfig;
+        use std::cell::RefCell;
+        let l = layout(ProfileId::V6_1, 2 << 30);
+        let m = Machine::new(MachineConfig {
+            cpus: 2,
+            ..MachineConfig::new(ProfileId::V6_1, E820Map::qemu_pc(2 << 30).unwrap())
+        })
+        .unwrap();
+        let ran = Rc::new(RefCell::new(Vec::new()));
+        let on_try = {
+            let ran = ran.clone();
+            Callback::from(move |id: &'static str| ran.borrow_mut().push(id))
+        };
+        let root = render::<ChapterView>(ChapterViewProps {
+            slug: "02-paging".into(),
+            layout: l,
+            machine: Ok(Shared(Rc::new(m))),
+            cpu: None,
+            on_try,
+        })
+        .await;
+        let value = |name: &str| {
+            all(&root, &format!("[data-live=\"{name}\"]"))
+                .first()
+                .map(|e| e.text_content().unwrap())
+        };
+        assert_eq!(value("CPUS").as_deref(), Some("2"));
+        assert_eq!(value("CPU").as_deref(), Some("Skylake"));
+        assert_eq!(value("DIRECTMAP_4K").as_deref(), Some("10232 kB"));
+        assert_eq!(value("ADDRESS_SPLIT").as_deref(), Some("2 + 9 + 9 + 12"));
+        assert!(all(&root, ".live-missing").is_empty());
+        let buttons = all(&root, "button.try-link");
+        assert!(buttons.len() >= 4);
+        for b in &buttons {
+            let id = attr(b, "data-try");
+            assert!(crate::scenarios::find(&id).is_some(), "{id}");
+            wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(b)
+                .unwrap()
+                .click();
+        }
+        assert_eq!(ran.borrow().len(), buttons.len());
+        assert_eq!(ran.borrow()[0], attr(&buttons[0], "data-try"));
+        // The last chapter links back to the first.
+        let prev = root
+            .query_selector(".chapter-nav a[rel=\"prev\"]")
+            .unwrap()
+            .unwrap();
+        assert_eq!(attr(&prev, "href"), "#/why-highmem");
     }
 }

@@ -1,5 +1,6 @@
-//! The page header: the site's name and the machine being modelled.
+//! The page header: the site's name, the machine being modelled, and the chapters.
 
+use super::toc::Toc;
 use crate::state::Inputs;
 use highmem_engine::size::format_size_approx;
 use yew::prelude::*;
@@ -9,6 +10,9 @@ use yew::prelude::*;
 pub struct MastheadProps {
     /// The inputs of the layout shown.
     pub inputs: Inputs,
+    /// The slug of the chapter shown, for the table of contents.
+    #[prop_or_default]
+    pub current: Option<AttrValue>,
 }
 
 /// The site header, with a one-line summary of the machine on the bench.
@@ -39,6 +43,9 @@ pub fn Masthead(props: &MastheadProps) -> Html {
                 </p>
                 <p class="tagline">{ "Linux high memory on 32-bit x86, computed live" }</p>
                 <p class="machine-badge" aria-live="off">{ machine }</p>
+            </div>
+            <div class="masthead-toc">
+                <Toc current={props.current.clone()} />
             </div>
         </header>
     }

@@ -1,20 +1,26 @@
 //! The views, one file each. Every component is a pure rendering of its props; events go back
 //! to the page state through callbacks the shell makes (see `app::make_callback`).
 
+pub mod address_explorer;
 pub mod boot_log;
 pub mod chapter;
 pub mod controls;
+pub mod cpu_controls;
 pub mod derivation;
 pub mod facts;
 pub mod log_input;
 pub mod masthead;
+pub mod ops_panel;
+pub mod outcome;
+pub mod phys_mem;
 pub mod physical_map;
 pub mod region_table;
+pub mod scenario_list;
 pub mod site_footer;
+pub mod tlb_view;
+pub mod toc;
 pub mod virtual_map;
 
-use std::ops::Deref;
-use std::rc::Rc;
 use yew::prelude::*;
 
 /// A table cell's size: exact, with the approximate reading on a second line when the exact
@@ -38,29 +44,7 @@ pub(crate) fn range_cell(start: String, end: String) -> Html {
     }
 }
 
-/// A shared value in props, equal only to itself: re-rendering is decided by identity, so a
-/// view re-renders when the layout is recomputed and not when anything else changes.
-#[derive(Debug)]
-pub struct Shared<T>(pub Rc<T>);
-
-impl<T> Clone for Shared<T> {
-    fn clone(&self) -> Self {
-        Shared(self.0.clone())
-    }
-}
-
-impl<T> PartialEq for Shared<T> {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl<T> Deref for Shared<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
+pub use crate::shared::Shared;
 
 #[cfg(all(test, target_arch = "wasm32"))]
 pub(crate) mod testing {

@@ -1,9 +1,12 @@
-//! The chapters, compiled from Markdown by `build.rs` into the data types below, and the two
-//! extensions the prose uses: live values (`{{NAME}}`) and links into the selected kernel's
-//! source (`ident:NAME`, `src:PATH`).
+//! The chapters, compiled from Markdown by `build.rs` into the data types below, and the
+//! extensions the prose uses: live values (`{{NAME}}`), links into the selected kernel's
+//! source (`ident:NAME`, `src:PATH`) and buttons that run a scenario (`try:ID`).
 
+use highmem_engine::cpu::{CpuModel, CpuSpec, TlbArray};
 use highmem_engine::layout::derive::ValueKind;
 use highmem_engine::layout::Layout;
+use highmem_engine::machine::Machine;
+use highmem_engine::paging::PagingMode;
 use highmem_engine::size::format_size;
 
 /// One chapter: its blocks, in reading order.
@@ -102,6 +105,8 @@ pub enum Target {
     Ident(&'static str),
     /// `src:PATH`: a file of the selected kernel's tree on Elixir.
     Source(&'static str),
+    /// `try:ID`: runs the scenario ID (see [`crate::scenarios`]) on the live machine.
+    Try(&'static str),
 }
 
 include!(concat!(env!("OUT_DIR"), "/chapters.rs"));
@@ -138,6 +143,59 @@ pub struct LiveValue {
     pub rule: String,
 }
 
+/// What live values are computed from: the layout, the CPU model, and the machine when it
+/// boots.
+#[derive(Clone, Copy, Debug)]
+pub struct Live<'a> {
+    /// The layout.
+    pub layout: &'a Layout,
+    /// The CPU model.
+    pub cpu: CpuSpec,
+    /// The machine, or why it does not boot.
+    pub machine: Result<&'a Machine, &'a str>,
+}
+
+impl<'a> Live<'a> {
+    /// A layout alone, on its kernel's default CPU, with no machine.
+    pub fn of_layout(layout: &'a Layout) -> Live<'a> {
+        Live {
+            layout,
+            cpu: layout.resolved.profile.profile().boot.default_cpu.spec(),
+            machine: Err("no machine"),
+        }
+    }
+
+    /// A layout, a CPU model, and the machine (or why it does not boot).
+    pub fn new(
+        layout: &'a Layout,
+        cpu: CpuModel,
+        machine: Result<&'a Machine, &'a str>,
+    ) -> Live<'a> {
+        Live {
+            layout,
+            cpu: cpu.spec(),
+            machine,
+        }
+    }
+
+    fn mode(&self) -> PagingMode {
+        if self.layout.resolved.pae {
+            PagingMode::Pae
+        } else {
+            PagingMode::NonPae
+        }
+    }
+}
+
+/// An array's geometry in words: "256 entries, 4-way", "64 entries, fully associative".
+pub fn tlb_geometry(a: &TlbArray) -> String {
+    if a.ways >= a.entries {
+        format!("{} entries, fully associative", a.entries)
+    } else {
+        format!("{} entries, {}-way", a.entries, a.ways)
+    }
+}
+
 /// Resolves `{{NAME}}` against a layout.
 ///
 /// NAME is either a symbol the engine derives (any [`Layout::symbol`] name, e.g.
@@ -153,7 +211,21 @@ pub struct LiveValue {
 /// | `VMALLOC_MB` | VMALLOC_END − VMALLOC_START in whole MiB |
 /// | `UNUSED_MB` | RAM the kernel leaves unused, in whole MiB |
 /// | `PKMAP_SIZE` | the pkmap window's size (`LAST_PKMAP` pages) |
-pub fn live_value(layout: &Layout, name: &str) -> Option<LiveValue> {
+/// | `ADDRESS_SPLIT` | the linear-address split: `2 + 9 + 9 + 12` or `10 + 10 + 12` |
+/// | `PTRS_PER_TABLE` | entries in a page directory or page table: 512 or 1024 |
+/// | `LARGE_PAGE` | what one page-directory entry maps: `2 MiB` or `4 MiB` |
+/// | `PAGE_KERNEL` | `PAGE_KERNEL`'s flag bits on this machine, e.g. `0x8000000000000163` |
+/// | `CPU` | the CPU model's name |
+/// | `DTLB_4K`, `DTLB_LARGE` | its data TLB for 4 KiB and for large pages, e.g. `64 entries, 4-way` |
+/// | `DTLB_SETS` | sets of the 4 KiB data TLB |
+/// | `CPUS` | CPUs the machine simulates |
+/// | `DIRECTMAP_4K`, `DIRECTMAP_LARGE` | `/proc/meminfo`'s `DirectMap4k` and `DirectMap2M`/`4M`, e.g. `10232 kB` (machine) |
+/// | `DIRECTMAP_LARGE_NAME` | `DirectMap2M` or `DirectMap4M` |
+/// | `SWAPPER_PG_DIR` | the physical address of `swapper_pg_dir` (machine) |
+///
+/// Names marked *machine* need the booted machine; without one they show "n/a" and say why.
+pub fn live_value(live: &Live, name: &str) -> Option<LiveValue> {
+    let layout = live.layout;
     let mem = &layout.memory;
     let mb = |pages: u64| (pages >> 8).to_string();
     let summary = |text: String, rule: &str| {
@@ -161,6 +233,13 @@ pub fn live_value(layout: &Layout, name: &str) -> Option<LiveValue> {
             text,
             rule: rule.to_string(),
         })
+    };
+    let pae = live.mode() == PagingMode::Pae;
+    let small = live.cpu.dtlb.iter().find(|a| a.small);
+    let large = live.cpu.dtlb.iter().find(|a| a.large);
+    let machine = |f: &dyn Fn(&Machine) -> String, rule: &str| match live.machine {
+        Ok(m) => summary(f(m), rule),
+        Err(why) => summary("n/a".into(), &format!("{rule}; no machine: {why}")),
     };
     match name {
         "PROFILE" => summary(
@@ -195,6 +274,73 @@ pub fn live_value(layout: &Layout, name: &str) -> Option<LiveValue> {
         "PKMAP_SIZE" => summary(
             format_size(u64::from(layout.last_pkmap) << 12),
             "LAST_PKMAP pages of 4 KiB",
+        ),
+        "ADDRESS_SPLIT" => summary(
+            if pae {
+                "2 + 9 + 9 + 12"
+            } else {
+                "10 + 10 + 12"
+            }
+            .into(),
+            "bits of the linear address per level, highest first, then the page offset",
+        ),
+        "PTRS_PER_TABLE" => summary(
+            live.mode().entries_per_table().to_string(),
+            "4096-byte tables of 8-byte (PAE) or 4-byte entries",
+        ),
+        "LARGE_PAGE" => summary(
+            format_size(live.mode().large_page_size()),
+            "what one page-directory entry with PS set maps",
+        ),
+        "PAGE_KERNEL" => {
+            let p = layout.resolved.profile.profile();
+            let bits = highmem_engine::paging::kernel::page_kernel(p, layout, &live.cpu).bits();
+            summary(
+                format!("{bits:#x}"),
+                "P | RW | A | D, with G when the CPU has global pages and NX when PAE, the CPU \
+                 and the kernel all support it",
+            )
+        }
+        "CPU" => summary(live.cpu.name.to_string(), live.cpu.source),
+        "DTLB_4K" => summary(small.map(tlb_geometry).unwrap_or_default(), live.cpu.source),
+        "DTLB_LARGE" => summary(
+            match large {
+                Some(a) if a.small => "shared with 4 KiB pages".to_string(),
+                Some(a) => tlb_geometry(a),
+                None => "none".to_string(),
+            },
+            live.cpu.source,
+        ),
+        "DTLB_SETS" => summary(
+            small.map(|a| a.sets().to_string()).unwrap_or_default(),
+            "entries ÷ ways of the 4 KiB data TLB",
+        ),
+        "CPUS" => machine(
+            &|m| m.cpus().len().to_string(),
+            "CPUs the machine simulates",
+        ),
+        "DIRECTMAP_4K" => machine(
+            &|m| format!("{} kB", m.kernel_tables().direct_map_4k * 4),
+            "4 KiB pages of the direct map, as /proc/meminfo's DirectMap4k line counts them",
+        ),
+        "DIRECTMAP_LARGE" => machine(
+            &|m| {
+                let t = m.kernel_tables();
+                format!(
+                    "{} kB",
+                    t.direct_map_large * (t.mode.large_page_size() >> 10)
+                )
+            },
+            "large pages of the direct map, as /proc/meminfo's DirectMap2M or DirectMap4M \
+             line counts them",
+        ),
+        "DIRECTMAP_LARGE_NAME" => summary(
+            if pae { "DirectMap2M" } else { "DirectMap4M" }.into(),
+            "the /proc/meminfo line for large direct-map pages",
+        ),
+        "SWAPPER_PG_DIR" => machine(
+            &|m| format!("{:#x}", m.kernel_tables().swapper_pg_dir.as_u64()),
+            "the physical address of swapper_pg_dir, the kernel's reference page directory",
         ),
         _ => {
             let s = layout.symbol(name)?;
@@ -232,12 +378,54 @@ pub fn href(layout: &Layout, target: &Target) -> String {
         Target::Anchor(id) => format!("#{id}"),
         Target::Ident(name) => elixir_ident(profile.elixir_tag, name),
         Target::Source(path) => profile.source_url(path),
+        Target::Try(_) => String::new(),
     }
 }
 
 /// Elixir's identifier search for one kernel tag.
 pub fn elixir_ident(tag: &str, name: &str) -> String {
     format!("https://elixir.bootlin.com/linux/{tag}/A/ident/{name}")
+}
+
+/// Every scenario a chapter's `try:` links run, in order of appearance.
+pub fn try_ids(chapter: &Chapter) -> Vec<&'static str> {
+    fn inlines(v: &'static [Inline], out: &mut Vec<&'static str>) {
+        for i in v {
+            match i {
+                Inline::Link {
+                    target: Target::Try(id),
+                    inlines: v,
+                } => {
+                    out.push(id);
+                    inlines(v, out)
+                }
+                Inline::Emphasis(v)
+                | Inline::Strong(v)
+                | Inline::CodeWith(v)
+                | Inline::Link { inlines: v, .. } => inlines(v, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk_blocks(chapter.blocks, &mut |v| inlines(v, &mut out));
+    out
+}
+
+/// Calls `f` with every run of inlines in `blocks`.
+fn walk_blocks(blocks: &'static [Block], f: &mut dyn FnMut(&'static [Inline])) {
+    for b in blocks {
+        match b {
+            Block::Heading { inlines: v, .. } | Block::Paragraph(v) | Block::Plain(v) => f(v),
+            Block::List { items, .. } => items.iter().for_each(|i| walk_blocks(i, f)),
+            Block::Quote(v) => walk_blocks(v, f),
+            Block::Table { head, rows } => {
+                head.iter().for_each(|c| f(c));
+                rows.iter().flat_map(|r| r.iter()).for_each(|c| f(c));
+            }
+            Block::Code { .. } | Block::Rule => {}
+        }
+    }
 }
 
 /// Every live-value name a chapter uses, in order of appearance.
@@ -254,26 +442,8 @@ pub fn live_names(chapter: &Chapter) -> Vec<&'static str> {
             }
         }
     }
-    fn blocks(v: &'static [Block], out: &mut Vec<&'static str>) {
-        for b in v {
-            match b {
-                Block::Heading { inlines: v, .. } | Block::Paragraph(v) | Block::Plain(v) => {
-                    inlines(v, out)
-                }
-                Block::List { items, .. } => items.iter().for_each(|i| blocks(i, out)),
-                Block::Quote(v) => blocks(v, out),
-                Block::Table { head, rows } => {
-                    head.iter().for_each(|c| inlines(c, out));
-                    rows.iter()
-                        .flat_map(|r| r.iter())
-                        .for_each(|c| inlines(c, out));
-                }
-                Block::Code { .. } | Block::Rule => {}
-            }
-        }
-    }
     let mut out = Vec::new();
-    blocks(chapter.blocks, &mut out);
+    walk_blocks(chapter.blocks, &mut |v| inlines(v, &mut out));
     out
 }
 
@@ -295,16 +465,46 @@ mod tests {
         compute(&req).unwrap()
     }
 
+    fn machine(id: ProfileId, ram: u64, pae: bool, highmem: bool) -> Result<Machine, String> {
+        Machine::new(highmem_engine::machine::MachineConfig {
+            pae,
+            highmem,
+            cpus: 2,
+            ..highmem_engine::machine::MachineConfig::new(id, E820Map::qemu_pc(ram).unwrap())
+        })
+        .map_err(|e| e.to_string())
+    }
+
+    fn value(l: &Layout, name: &str) -> String {
+        live_value(&Live::of_layout(l), name).unwrap().text
+    }
+
     #[test]
-    fn chapter_one_is_compiled_in() {
+    fn chapters_are_compiled_in_order() {
         let c = chapter("01-why-highmem").expect("chapter 1");
         assert_eq!(c.lang, "en");
         assert_eq!(c.title, "Why high memory exists");
         assert!(matches!(c.blocks[0], Block::Heading { level: 1, .. }));
+        let two = chapter("02-paging").expect("chapter 2");
+        assert_eq!(two.title, "PAE paging and the TLB");
+        assert_eq!(two.number(), Some(2));
+        assert_eq!(CHAPTERS[0].slug, "01-why-highmem");
+        assert_eq!(CHAPTERS[1].slug, "02-paging");
+    }
+
+    /// Every `try:` link runs a scenario that exists.
+    #[test]
+    fn every_try_link_names_a_scenario() {
+        let ids: Vec<_> = CHAPTERS.iter().flat_map(try_ids).collect();
+        assert!(ids.contains(&"stale-tlb"));
+        for id in ids {
+            assert!(crate::scenarios::find(id).is_some(), "try:{id}");
+        }
     }
 
     /// Every `{{NAME}}` in every chapter resolves for every kernel, in every mode the controls
-    /// offer (a name only HIGHMEM kernels define would show as a broken value otherwise).
+    /// offer (a name only HIGHMEM kernels define would show as a broken value otherwise), with
+    /// and without a machine that boots.
     #[test]
     fn every_live_value_resolves_everywhere() {
         for c in CHAPTERS {
@@ -314,9 +514,13 @@ mod tests {
                 for (pae, highmem) in [(true, true), (false, true), (false, false)] {
                     for ram in [16 << 20, 2 << 30, 8 << 30] {
                         let l = layout(id, ram, pae, highmem);
+                        let m = machine(id, ram, pae, highmem);
+                        let cpu = id.profile().boot.default_cpu;
+                        let live = Live::new(&l, cpu, m.as_ref().map_err(|e| e.as_str()));
                         for name in &names {
+                            let v = live_value(&live, name);
                             assert!(
-                                live_value(&l, name).is_some(),
+                                v.as_ref().is_some_and(|v| !v.text.is_empty()),
                                 "{}: {{{{{name}}}}} does not resolve for {id} pae={pae} \
                                  highmem={highmem}",
                                 c.slug
@@ -331,7 +535,7 @@ mod tests {
     #[test]
     fn live_values_follow_the_layout() {
         let l = layout(ProfileId::V6_1, 2 << 30, true, true);
-        let v = |n| live_value(&l, n).unwrap().text;
+        let v = |n| value(&l, n);
         assert_eq!(v("VMALLOC_START"), "0xf77fe000");
         assert_eq!(v("LOWMEM_MB"), "879");
         assert_eq!(v("HIGHMEM_MB"), "1167");
@@ -341,9 +545,42 @@ mod tests {
         assert_eq!(v("PAGE_OFFSET"), "0xc0000000");
         assert_eq!(v("__VMALLOC_RESERVE"), "128 MiB");
         assert_eq!(v("MAXMEM"), "879.9 MiB");
-        assert!(live_value(&l, "NO_SUCH_THING").is_none());
+        assert!(live_value(&Live::of_layout(&l), "NO_SUCH_THING").is_none());
         let old = layout(ProfileId::V2_6_24, 2 << 30, true, true);
-        assert_eq!(live_value(&old, "LOWMEM_MB").unwrap().text, "896");
+        assert_eq!(value(&old, "LOWMEM_MB"), "896");
+    }
+
+    #[test]
+    fn paging_values_follow_the_mode_the_cpu_and_the_machine() {
+        let l = layout(ProfileId::V6_1, 2 << 30, true, true);
+        let m = machine(ProfileId::V6_1, 2 << 30, true, true).unwrap();
+        let live = Live::new(&l, CpuModel::Skylake, Ok(&m));
+        let v = |n| live_value(&live, n).unwrap().text;
+        assert_eq!(v("ADDRESS_SPLIT"), "2 + 9 + 9 + 12");
+        assert_eq!(v("PTRS_PER_TABLE"), "512");
+        assert_eq!(v("LARGE_PAGE"), "2 MiB");
+        assert_eq!(v("PAGE_KERNEL"), "0x8000000000000163");
+        assert_eq!(v("CPU"), "Skylake");
+        assert_eq!(v("DTLB_4K"), "64 entries, 4-way");
+        assert_eq!(v("DTLB_LARGE"), "32 entries, 4-way");
+        assert_eq!(v("DTLB_SETS"), "16");
+        assert_eq!(v("CPUS"), "2");
+        // The reference boot's /proc/meminfo (Debian 12, 6.1 686-pae, 2 GiB).
+        assert_eq!(v("DIRECTMAP_4K"), "10232 kB");
+        assert_eq!(v("DIRECTMAP_LARGE"), "890880 kB");
+        assert_eq!(v("DIRECTMAP_LARGE_NAME"), "DirectMap2M");
+
+        let l = layout(ProfileId::V2_4_22, 2 << 30, false, true);
+        let live = Live::new(&l, CpuModel::Pentium4, Err("boot fails"));
+        let v = |n| live_value(&live, n).unwrap();
+        assert_eq!(v("ADDRESS_SPLIT").text, "10 + 10 + 12");
+        assert_eq!(v("PTRS_PER_TABLE").text, "1024");
+        assert_eq!(v("LARGE_PAGE").text, "4 MiB");
+        assert_eq!(v("PAGE_KERNEL").text, "0x163");
+        assert_eq!(v("DTLB_4K").text, "64 entries, fully associative");
+        assert_eq!(v("DTLB_LARGE").text, "shared with 4 KiB pages");
+        assert_eq!(v("DIRECTMAP_4K").text, "n/a");
+        assert!(v("DIRECTMAP_4K").rule.contains("boot fails"));
     }
 
     #[test]
