@@ -829,6 +829,147 @@ fn prot(a: &Args) -> Result<Prot, ScriptError> {
     })
 }
 
+/// A protection as `prot=` spells it.
+pub fn prot_text(prot: Prot) -> String {
+    match prot {
+        Prot::Kernel => "PAGE_KERNEL".into(),
+        Prot::KernelRo => "PAGE_KERNEL_RO".into(),
+        Prot::KernelExec => "PAGE_KERNEL_EXEC".into(),
+        Prot::KernelNocache => "PAGE_KERNEL_NOCACHE".into(),
+        Prot::Raw(bits) => format!("{bits:#05x}"),
+    }
+}
+
+/// An op as a line of a scenario script (`read cpu=0 vaddr=0xc0001000`): what [`parse`]
+/// reads back into the same op.
+pub fn op_text(op: &Op) -> String {
+    let a = |v: u32| format!("{v:#010x}");
+    match op {
+        Op::Task { name, cpu, kthread } => {
+            format!(
+                "task {name}{} cpu={cpu}",
+                if *kthread { " kthread" } else { "" }
+            )
+        }
+        Op::Switch { cpu, task } => format!("switch cpu={cpu} task={task}"),
+        Op::Read { cpu, vaddr } => format!("read cpu={cpu} vaddr={}", a(*vaddr)),
+        Op::Write { cpu, vaddr, value } => {
+            format!("write cpu={cpu} vaddr={} value={value:#x}", a(*vaddr))
+        }
+        Op::Invlpg { cpu, vaddr } => format!("invlpg cpu={cpu} vaddr={}", a(*vaddr)),
+        Op::ReloadCr3 { cpu } => format!("reload_cr3 cpu={cpu}"),
+        Op::TogglePge { cpu } => format!("toggle_pge cpu={cpu}"),
+        Op::FlushTlbAll => "flush_tlb_all".into(),
+        Op::IrqEnter { cpu } => format!("irq_enter cpu={cpu}"),
+        Op::IrqExit { cpu } => format!("irq_exit cpu={cpu}"),
+        Op::SoftirqEnter { cpu } => format!("softirq_enter cpu={cpu}"),
+        Op::SoftirqExit { cpu } => format!("softirq_exit cpu={cpu}"),
+        Op::AllocPages { gfp, order, name } | Op::GetFreePages { gfp, order, name } => {
+            let verb = if matches!(op, Op::AllocPages { .. }) {
+                "alloc_pages"
+            } else {
+                "__get_free_pages"
+            };
+            let name = name
+                .as_ref()
+                .map(|n| format!(" as={n}"))
+                .unwrap_or_default();
+            format!(
+                "{verb} gfp={} order={order}{name}",
+                gfp.text.replace(' ', "")
+            )
+        }
+        Op::FreePages { page, order } => {
+            let order = order.map(|o| format!(" order={o}")).unwrap_or_default();
+            match page {
+                PageRef::Name(n) => format!("free_pages {n}{order}"),
+                PageRef::Pfn(p) => format!("free_pages pfn={p:#x}{order}"),
+            }
+        }
+        Op::SetPte { vaddr, pfn, prot } => format!(
+            "set_pte vaddr={} pfn={pfn:#x} prot={}",
+            a(*vaddr),
+            prot_text(*prot)
+        ),
+        Op::PteClear { vaddr } => format!("pte_clear vaddr={}", a(*vaddr)),
+        Op::Kmap {
+            task,
+            page,
+            nonblock,
+        } => format!(
+            "{} {task} {}",
+            if *nonblock { "kmap_nonblock" } else { "kmap" },
+            page_arg(page)
+        ),
+        Op::Kunmap { task, page } => format!("kunmap {task} {}", page_arg(page)),
+        Op::KmapFlushUnused => "kmap_flush_unused".into(),
+        Op::KmapAtomic { who, page, km_type } => {
+            let t = km_type
+                .as_ref()
+                .map(|t| format!(" type={t}"))
+                .unwrap_or_default();
+            format!("kmap_atomic {} {}{t}", who_arg(who), page_arg(page))
+        }
+        Op::KunmapAtomic {
+            who,
+            km_type,
+            vaddr,
+            page,
+        } => {
+            let mut line = format!("kunmap_atomic {}", who_arg(who));
+            if let Some(t) = km_type {
+                line.push_str(&format!(" type={t}"));
+            }
+            if let Some(v) = vaddr {
+                line.push_str(&format!(" vaddr={}", a(*v)));
+            }
+            if let Some(p) = page {
+                line.push_str(&format!(" {}", page_arg(p)));
+            }
+            line
+        }
+        Op::KmapLocal { who, page } => {
+            format!("kmap_local {} {}", who_arg(who), page_arg(page))
+        }
+        Op::KunmapLocal { who, vaddr, page } => {
+            let mut line = format!("kunmap_local {}", who_arg(who));
+            if let Some(v) = vaddr {
+                line.push_str(&format!(" vaddr={}", a(*v)));
+            }
+            if let Some(p) = page {
+                line.push_str(&format!(" {}", page_arg(p)));
+            }
+            line
+        }
+        Op::SetFixmap {
+            cpu,
+            idx,
+            pfn,
+            prot,
+        } => format!(
+            "set_fixmap {idx} cpu={cpu} pfn={pfn:#x} prot={}",
+            prot_text(*prot)
+        ),
+        Op::ClearFixmap { cpu, idx } => format!("clear_fixmap {idx} cpu={cpu}"),
+    }
+}
+
+/// A task or a CPU, as the temporary-map lines name it.
+fn who_arg(who: &Who) -> String {
+    match who {
+        Who::Task(t) => t.clone(),
+        Who::Cpu(c) => format!("cpu={c}"),
+    }
+}
+
+/// A page as kmap and kunmap lines name it.
+fn page_arg(page: &PageRef) -> String {
+    match page {
+        PageRef::Name(n) => format!("page={n}"),
+        PageRef::Pfn(p) => format!("pfn={p:#x}"),
+    }
+}
+
 /// One executed step.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ran {
@@ -957,6 +1098,38 @@ mod tests {
         assert_eq!(parse_number("0xzz"), None);
         let w = words("  é read  x=1");
         assert_eq!(w.iter().map(|w| w.col).collect::<Vec<_>>(), [3, 5, 11]);
+    }
+
+    /// Every op the printer writes is read back as the same op.
+    #[test]
+    fn printed_ops_parse_back() {
+        let text = "machine profile=2.6.24 ram=2G cpus=2\n\
+             task A cpu=0\ntask K kthread cpu=1\nswitch cpu=1 task=A\n\
+             alloc_pages gfp=GFP_HIGHUSER order=1 as=p\n__get_free_pages gfp=GFP_KERNEL\n\
+             free_pages p\nfree_pages pfn=0x1234 order=2\nread cpu=1 vaddr=0xc0001000\n\
+             write vaddr=0xc0001000 value=7\ninvlpg cpu=1 vaddr=0xc0001000\nreload_cr3\n\
+             toggle_pge cpu=1\nflush_tlb_all\nirq_enter cpu=1\nirq_exit cpu=1\n\
+             softirq_enter\nsoftirq_exit\nset_pte vaddr=0xf8800000 pfn=0x50 prot=PAGE_KERNEL_RO\n\
+             set_pte vaddr=0xf8800000 pfn=0x50 prot=0x63\npte_clear vaddr=0xf8800000\n\
+             kmap A pfn=0x50000\nkunmap A page=p\nkmap_flush_unused\n\
+             kmap_atomic A page=p type=KM_USER0\nkunmap_atomic cpu=1 type=KM_USER0 vaddr=0xfff00000\n\
+             kunmap_atomic A type=KM_USER1 pfn=0x50000\nset_fixmap FIX_KMAP_BEGIN+1 cpu=1 pfn=0x12\n\
+             clear_fixmap 3\n";
+        let s = parse(text, &no_files).unwrap();
+        let printed: String = s.steps.iter().map(|st| op_text(&st.op) + "\n").collect();
+        let again = parse(
+            &format!("machine profile=2.6.24 ram=2G cpus=2\n{printed}"),
+            &no_files,
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{printed}"));
+        let ops = |s: &Script| s.steps.iter().map(|st| st.op.clone()).collect::<Vec<_>>();
+        assert_eq!(ops(&again), ops(&s));
+        let six = "machine profile=6.1 ram=2G\ntask A cpu=0\nkmap_local A pfn=0x40000\n\
+             kmap_atomic cpu=0 pfn=0x40001\nkunmap_atomic A pfn=0x40001\nkunmap_local cpu=0\n";
+        let s = parse(six, &no_files).unwrap();
+        let printed: String = s.steps.iter().map(|st| op_text(&st.op) + "\n").collect();
+        let again = parse(&format!("machine profile=6.1 ram=2G\n{printed}"), &no_files).unwrap();
+        assert_eq!(ops(&again), ops(&s));
     }
 
     #[test]

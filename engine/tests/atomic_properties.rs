@@ -6,7 +6,8 @@
 //! - a slot taken from someone who still holds it is always reported (`HAZARD`) or refused
 //!   with a BUG;
 //! - a read through a map its holder still has, on its own CPU, reaches the held page
-//!   (no stale TLB entry survives a switch or an unmap), unless the hazard was reported.
+//!   (no stale TLB entry survives a switch or an unmap), unless the hazard was reported;
+//! - an operation the model refuses leaves the machine exactly as it was.
 
 use highmem_engine::e820::E820Map;
 use highmem_engine::machine::{Machine, MachineConfig, Op, PageRef, ResultKind, Who};
@@ -39,6 +40,7 @@ fn random_temporary_map_sequences_keep_every_invariant() {
     let mut rng = Rng(0x5eed_a70c);
     let (mut hazards, mut bugs, mut reads_checked, mut switches) = (0, 0, 0, 0);
     let mut stale_after_disorder = 0;
+    let mut refusals = 0;
     for round in 0..20 {
         let id = ProfileId::ALL[round % 5];
         let debug = round % 3 == 1;
@@ -170,7 +172,16 @@ fn random_temporary_map_sequences_keep_every_invariant() {
                     .map(|(_, p)| p),
                 _ => None,
             };
+            let before = m.snapshot();
             let out = m.apply(&op);
+            if out.refused {
+                refusals += 1;
+                assert_eq!(out.result, ResultKind::Warn);
+                assert!(
+                    m.snapshot() == before,
+                    "a refused {op:?} changed the machine"
+                );
+            }
             let ctx = format!(
                 "{id} debug={debug} round {round} step {step}: {op:?} -> {:?}: {}",
                 out.result, out.message
@@ -203,6 +214,7 @@ fn random_temporary_map_sequences_keep_every_invariant() {
     assert!(bugs > 10, "bugs {bugs}");
     assert!(reads_checked > 200, "reads {reads_checked}");
     assert!(stale_after_disorder > 0, "the out-of-order hazard showed");
+    assert!(refusals > 50, "refusals {refusals}");
     assert!(switches > 50, "switches {switches}");
 }
 

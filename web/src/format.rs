@@ -1,7 +1,7 @@
 //! How numbers and names appear on the page.
 
 use highmem_engine::layout::RegionKind;
-use highmem_engine::machine::{MachineConfig, Op, PageRef, Prot, Who};
+use highmem_engine::machine::{MachineConfig, Op, Prot};
 use highmem_engine::paging::PagingMode;
 use highmem_engine::size::{format_size, format_size_approx};
 
@@ -176,142 +176,12 @@ impl std::fmt::Display for SlotRef {
 
 /// A protection as `set_pte` scripts write it.
 pub fn prot_text(prot: Prot) -> String {
-    match prot {
-        Prot::Kernel => "PAGE_KERNEL".into(),
-        Prot::KernelRo => "PAGE_KERNEL_RO".into(),
-        Prot::KernelExec => "PAGE_KERNEL_EXEC".into(),
-        Prot::KernelNocache => "PAGE_KERNEL_NOCACHE".into(),
-        Prot::Raw(bits) => format!("{bits:#05x}"),
-    }
+    highmem_engine::script::prot_text(prot)
 }
 
 /// An op as a line of a scenario script (`read cpu=0 vaddr=0xc0001000`).
 pub fn op_text(op: &Op) -> String {
-    let a = |v: u32| format!("{v:#010x}");
-    match op {
-        Op::Task { name, cpu, kthread } => {
-            format!(
-                "task {name}{} cpu={cpu}",
-                if *kthread { " kthread" } else { "" }
-            )
-        }
-        Op::Switch { cpu, task } => format!("switch cpu={cpu} task={task}"),
-        Op::Read { cpu, vaddr } => format!("read cpu={cpu} vaddr={}", a(*vaddr)),
-        Op::Write { cpu, vaddr, value } => {
-            format!("write cpu={cpu} vaddr={} value={value:#x}", a(*vaddr))
-        }
-        Op::Invlpg { cpu, vaddr } => format!("invlpg cpu={cpu} vaddr={}", a(*vaddr)),
-        Op::ReloadCr3 { cpu } => format!("reload_cr3 cpu={cpu}"),
-        Op::TogglePge { cpu } => format!("toggle_pge cpu={cpu}"),
-        Op::FlushTlbAll => "flush_tlb_all".into(),
-        Op::IrqEnter { cpu } => format!("irq_enter cpu={cpu}"),
-        Op::IrqExit { cpu } => format!("irq_exit cpu={cpu}"),
-        Op::SoftirqEnter { cpu } => format!("softirq_enter cpu={cpu}"),
-        Op::SoftirqExit { cpu } => format!("softirq_exit cpu={cpu}"),
-        Op::AllocPages { gfp, order, name } | Op::GetFreePages { gfp, order, name } => {
-            let verb = if matches!(op, Op::AllocPages { .. }) {
-                "alloc_pages"
-            } else {
-                "__get_free_pages"
-            };
-            let name = name
-                .as_ref()
-                .map(|n| format!(" as={n}"))
-                .unwrap_or_default();
-            format!(
-                "{verb} gfp={} order={order}{name}",
-                gfp.text.replace(' ', "")
-            )
-        }
-        Op::FreePages { page, order } => {
-            let order = order.map(|o| format!(" order={o}")).unwrap_or_default();
-            match page {
-                PageRef::Name(n) => format!("free_pages {n}{order}"),
-                PageRef::Pfn(p) => format!("free_pages pfn={p:#x}{order}"),
-            }
-        }
-        Op::SetPte { vaddr, pfn, prot } => format!(
-            "set_pte vaddr={} pfn={pfn:#x} prot={}",
-            a(*vaddr),
-            prot_text(*prot)
-        ),
-        Op::PteClear { vaddr } => format!("pte_clear vaddr={}", a(*vaddr)),
-        Op::Kmap {
-            task,
-            page,
-            nonblock,
-        } => format!(
-            "{} {task} {}",
-            if *nonblock { "kmap_nonblock" } else { "kmap" },
-            page_arg(page)
-        ),
-        Op::Kunmap { task, page } => format!("kunmap {task} {}", page_arg(page)),
-        Op::KmapFlushUnused => "kmap_flush_unused".into(),
-        Op::KmapAtomic { who, page, km_type } => {
-            let t = km_type
-                .as_ref()
-                .map(|t| format!(" type={t}"))
-                .unwrap_or_default();
-            format!("kmap_atomic {} {}{t}", who_arg(who), page_arg(page))
-        }
-        Op::KunmapAtomic {
-            who,
-            km_type,
-            vaddr,
-            page,
-        } => {
-            let mut line = format!("kunmap_atomic {}", who_arg(who));
-            if let Some(t) = km_type {
-                line.push_str(&format!(" type={t}"));
-            }
-            if let Some(v) = vaddr {
-                line.push_str(&format!(" vaddr={}", a(*v)));
-            }
-            if let Some(p) = page {
-                line.push_str(&format!(" {}", page_arg(p)));
-            }
-            line
-        }
-        Op::KmapLocal { who, page } => {
-            format!("kmap_local {} {}", who_arg(who), page_arg(page))
-        }
-        Op::KunmapLocal { who, vaddr, page } => {
-            let mut line = format!("kunmap_local {}", who_arg(who));
-            if let Some(v) = vaddr {
-                line.push_str(&format!(" vaddr={}", a(*v)));
-            }
-            if let Some(p) = page {
-                line.push_str(&format!(" {}", page_arg(p)));
-            }
-            line
-        }
-        Op::SetFixmap {
-            cpu,
-            idx,
-            pfn,
-            prot,
-        } => format!(
-            "set_fixmap {idx} cpu={cpu} pfn={pfn:#x} prot={}",
-            prot_text(*prot)
-        ),
-        Op::ClearFixmap { cpu, idx } => format!("clear_fixmap {idx} cpu={cpu}"),
-    }
-}
-
-/// A task or a CPU, as the temporary-map lines name it.
-fn who_arg(who: &Who) -> String {
-    match who {
-        Who::Task(t) => t.clone(),
-        Who::Cpu(c) => format!("cpu={c}"),
-    }
-}
-
-/// A page as kmap and kunmap lines name it.
-fn page_arg(page: &PageRef) -> String {
-    match page {
-        PageRef::Name(n) => format!("page={n}"),
-        PageRef::Pfn(p) => format!("pfn={p:#x}"),
-    }
+    highmem_engine::script::op_text(op)
 }
 
 /// The `machine` line a script starts with, for a configuration built from a RAM size

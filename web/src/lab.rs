@@ -4,13 +4,13 @@
 //! Nothing here knows about the browser; the reducer in [`crate::state`] holds a [`Lab`] and
 //! replaces it on every action, so the views always see one consistent machine.
 //!
-//! An op the model refuses (a `warn` result that left the machine exactly as it was, such as
-//! a CPU it does not have or an allocation that found no block) is shown but kept out of the
-//! history, and the machine before it stays in force.
+//! An op the model refuses (`Outcome::refused`: a CPU it does not have, a name nothing was
+//! allocated as, a misuse it cannot carry out; the machine is exactly as it was) is shown but
+//! kept out of the history, and the machine before it stays in force.
 
 use crate::scenarios::Scenario;
 use crate::shared::Shared;
-use highmem_engine::machine::{Machine, MachineConfig, Op, Outcome, ResultKind};
+use highmem_engine::machine::{Machine, MachineConfig, Op, Outcome};
 use std::rc::Rc;
 
 /// One op as it ran.
@@ -74,10 +74,8 @@ pub struct Lab {
 
 /// Applies one op, saying whether the model refused it.
 fn apply_one(m: &mut Machine, op: &Op) -> (Outcome, bool) {
-    let before = m.snapshot();
     let outcome = m.apply(op);
-    let refused =
-        outcome.result == ResultKind::Warn && outcome.changes.is_empty() && m.snapshot() == before;
+    let refused = outcome.refused;
     (outcome, refused)
 }
 

@@ -29,6 +29,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// The question [`ops_cpu::refuse`] answers in the trace when the model will not carry an
+/// operation out.
+pub(crate) const REFUSAL: &str = "can the model carry this out?";
+
 /// Everything a machine is built from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MachineConfig {
@@ -156,6 +160,9 @@ pub struct Outcome {
     pub trace: Call,
     /// The cells it changed.
     pub changes: Vec<Change>,
+    /// The model refused the operation (a misuse it cannot carry out, or a name or CPU that
+    /// does not exist): the result is `Warn` and the machine is as it was.
+    pub refused: bool,
 }
 
 /// A page named by a script, or by its frame number.
@@ -580,12 +587,14 @@ impl Machine {
             Op::ClearFixmap { cpu, idx } => self.op_set_fixmap(&mut t, *cpu, idx, None),
         };
         let (trace, changes) = t.finish();
+        let refused = trace.answer(REFUSAL).is_some();
         Outcome {
             result,
             value,
             message,
             trace,
             changes,
+            refused,
         }
     }
 

@@ -14,7 +14,7 @@ pub(super) type Done = (ResultKind, Option<u64>, String);
 
 pub(super) fn refuse(t: &mut Tracer, why: impl Into<String>) -> Done {
     let why = why.into();
-    t.decide("can the model carry this out?", format!("no: {why}"));
+    t.decide(super::REFUSAL, format!("no: {why}"));
     (ResultKind::Warn, None, why)
 }
 
