@@ -214,6 +214,7 @@ pub fn machine_line(config: &MachineConfig, ram: Option<u64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use highmem_engine::machine::PageRef;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 

@@ -341,7 +341,7 @@ mod tests {
     use crate::scenarios::{find, SCENARIOS};
     use highmem_engine::addr::VirtAddr;
     use highmem_engine::e820::E820Map;
-    use highmem_engine::machine::Gfp;
+    use highmem_engine::machine::{Gfp, ResultKind};
     use highmem_engine::profile::ProfileId;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
