@@ -20,3 +20,4 @@ pub mod sched;
 pub mod script;
 pub mod size;
 pub mod trace;
+pub mod vmalloc;

@@ -571,6 +571,96 @@ pub struct LocalRules {
     pub preempt_count: bool,
 }
 
+/// How an ioremap area is aligned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum IoremapAlign {
+    /// 2.4: not at all (pages only).
+    None,
+    /// 2.6: `1 << fls(size)`, between `PAGE_SHIFT` and `IOREMAP_MAX_ORDER` (19, 128 pages):
+    /// a span of exactly 2^k bytes gets 2^(k+1).
+    Fls,
+    /// 6.1: `1 << get_count_order(size)` (the next power of two), up to x86's
+    /// `IOREMAP_MAX_ORDER` = `PMD_SHIFT` (2 MiB with PAE, 4 MiB without).
+    CountOrder,
+}
+
+/// How an era reports running out of vmalloc space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum VmFailMsg {
+    /// 2.4: silence.
+    None,
+    /// 2.6.11, 2.6.24: `allocation failed: out of vmalloc space - use vmalloc=<size> to
+    /// increase size.`
+    OutOfSpace,
+    /// 2.6.32 (with the final period) and 6.1 (without, then `warn_alloc`'s `vmalloc error:
+    /// size N, vm_struct allocation failed`): `vmap allocation for size N failed: …`.
+    VmapAllocation {
+        /// 2.6.32's trailing period.
+        period: bool,
+        /// 6.1's second message from `__vmalloc_node_range`.
+        warn_alloc: bool,
+    },
+}
+
+/// What `vfree` does in interrupt context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum VfreeIrq {
+    /// 2.4: nothing checks.
+    Unchecked,
+    /// 2.6: `BUG_ON(in_interrupt())` at this line of `mm/vmalloc.c`.
+    Bug(u32),
+    /// 6.1: queued for a workqueue (`__vfree_deferred`).
+    Deferred,
+}
+
+/// The era's vmalloc, vmap and ioremap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct VmallocRules {
+    /// The search and the freeing.
+    pub allocator: crate::vmalloc::Allocator,
+    /// ioremap's alignment.
+    pub ioremap_align: IoremapAlign,
+    /// The message when the range is full.
+    pub fail: VmFailMsg,
+    /// `BUG_ON(in_interrupt())` in `__get_vm_area_node` (2.6.24 on), its line.
+    pub get_area_irq_bug: Option<u32>,
+    /// `vfree` from an interrupt.
+    pub vfree_irq: VfreeIrq,
+    /// `BUG_ON(in_interrupt())` in `vunmap`, its line (2.6 on).
+    pub vunmap_irq_bug: Option<u32>,
+    /// A pages array is kept (not in 2.4, which finds the pages through the PTEs).
+    pub pages_array: bool,
+    /// 2.6.24 – 2.6.32 mark an area whose array was vmalloc'ed `VM_VPAGES`.
+    pub vpages_flag: bool,
+    /// `vmalloc()` adds `__GFP_HIGHMEM` inside `__vmalloc_area_node` (6.1) rather than in
+    /// the caller's mask; either way `vmalloc_32` stays in low memory.
+    pub highmem_added_inside: bool,
+    /// ioremap of the ISA hole (0xA0000–0xFFFFF) returns its direct-map address (not 6.1).
+    pub isa_shortcut: bool,
+    /// ioremap PTEs are global (`PAGE_KERNEL_IO`, 2.6.32 and 6.1); the older eras build
+    /// them without `_PAGE_GLOBAL`.
+    pub ioremap_global: bool,
+    /// 2.4's `size = PAGE_ALIGN(last_addr) - phys_addr`, which drops the last page when the
+    /// range ends one byte into it.
+    pub ioremap_last_page_short: bool,
+    /// 6.1 refuses System RAM with a warning; the older eras only map RAM pages that are
+    /// reserved, and return NULL silently otherwise.
+    pub ioremap_ram_warns: bool,
+    /// `/proc/vmallocinfo` (from 2.6.25 on).
+    pub vmallocinfo: Option<crate::vmalloc::InfoStyle>,
+    /// The `Vmalloc*` lines of `/proc/meminfo` (not in 2.4).
+    pub meminfo: Option<crate::vmalloc::MeminfoStyle>,
+    /// A vmalloc fault handles any kernel address (2.4) or only `[VMALLOC_START,
+    /// VMALLOC_END)` (2.6.32, 6.1); 2.6.11 and 2.6.24 take any address above `TASK_SIZE`.
+    pub fault_vmalloc_range_only: bool,
+    /// 6.1 copies a new page-directory entry into every process at once
+    /// (`arch_sync_kernel_mappings`, non-PAE), keeping the fault only as a backstop.
+    pub eager_sync: bool,
+    /// `flush_tlb_kernel_range()` flushes page by page up to this many pages (6.1's
+    /// `tlb_single_page_flush_ceiling`), else everything; `None`: always `flush_tlb_all()`.
+    pub flush_ceiling: Option<u32>,
+}
+
 /// Everything the model knows about one kernel.
 #[derive(Debug, Serialize)]
 pub struct Profile {
@@ -658,6 +748,8 @@ pub struct Profile {
     /// `schedule()` counts its own `preempt_disable()` in the "scheduling while atomic" report
     /// (6.1, with `CONFIG_PREEMPT_COUNT`).
     pub sched_counts_own_disable: bool,
+    /// vmalloc, vmap, ioremap.
+    pub vmalloc: VmallocRules,
 }
 
 /// `NR_CPUS` values a kernel accepts.
@@ -863,6 +955,26 @@ static V2_4_22: Profile = Profile {
         local: None,
     },
     sched_counts_own_disable: false,
+    vmalloc: VmallocRules {
+        allocator: crate::vmalloc::Allocator::Vmlist24,
+        ioremap_align: IoremapAlign::None,
+        fail: VmFailMsg::None,
+        get_area_irq_bug: None,
+        vfree_irq: VfreeIrq::Unchecked,
+        vunmap_irq_bug: None,
+        pages_array: false,
+        vpages_flag: false,
+        highmem_added_inside: false,
+        isa_shortcut: true,
+        ioremap_global: false,
+        ioremap_last_page_short: true,
+        ioremap_ram_warns: false,
+        vmallocinfo: None,
+        meminfo: None,
+        fault_vmalloc_range_only: false,
+        eager_sync: false,
+        flush_ceiling: None,
+    },
 };
 
 static V2_6_11: Profile = Profile {
@@ -990,6 +1102,26 @@ static V2_6_11: Profile = Profile {
         local: None,
     },
     sched_counts_own_disable: false,
+    vmalloc: VmallocRules {
+        allocator: crate::vmalloc::Allocator::Vmlist26,
+        ioremap_align: IoremapAlign::Fls,
+        fail: VmFailMsg::OutOfSpace,
+        get_area_irq_bug: None,
+        vfree_irq: VfreeIrq::Bug(403),
+        vunmap_irq_bug: Some(421),
+        pages_array: true,
+        vpages_flag: false,
+        highmem_added_inside: false,
+        isa_shortcut: true,
+        ioremap_global: false,
+        ioremap_last_page_short: false,
+        ioremap_ram_warns: false,
+        vmallocinfo: None,
+        meminfo: Some(crate::vmalloc::MeminfoStyle::Sum2611),
+        fault_vmalloc_range_only: false,
+        eager_sync: false,
+        flush_ceiling: None,
+    },
 };
 
 static V2_6_24: Profile = Profile {
@@ -1128,6 +1260,26 @@ static V2_6_24: Profile = Profile {
         local: None,
     },
     sched_counts_own_disable: false,
+    vmalloc: VmallocRules {
+        allocator: crate::vmalloc::Allocator::Vmlist26,
+        ioremap_align: IoremapAlign::Fls,
+        fail: VmFailMsg::OutOfSpace,
+        get_area_irq_bug: Some(177),
+        vfree_irq: VfreeIrq::Bug(375),
+        vunmap_irq_bug: Some(391),
+        pages_array: true,
+        vpages_flag: true,
+        highmem_added_inside: false,
+        isa_shortcut: true,
+        ioremap_global: false,
+        ioremap_last_page_short: false,
+        ioremap_ram_warns: false,
+        vmallocinfo: None,
+        meminfo: Some(crate::vmalloc::MeminfoStyle::Sum2611),
+        fault_vmalloc_range_only: false,
+        eager_sync: false,
+        flush_ceiling: None,
+    },
 };
 
 static V2_6_32: Profile = Profile {
@@ -1268,6 +1420,29 @@ static V2_6_32: Profile = Profile {
         local: None,
     },
     sched_counts_own_disable: false,
+    vmalloc: VmallocRules {
+        allocator: crate::vmalloc::Allocator::VmapLazy,
+        ioremap_align: IoremapAlign::Fls,
+        fail: VmFailMsg::VmapAllocation {
+            period: true,
+            warn_alloc: false,
+        },
+        get_area_irq_bug: Some(1166),
+        vfree_irq: VfreeIrq::Bug(1347),
+        vunmap_irq_bug: Some(1366),
+        pages_array: true,
+        vpages_flag: true,
+        highmem_added_inside: false,
+        isa_shortcut: true,
+        ioremap_global: true,
+        ioremap_last_page_short: false,
+        ioremap_ram_warns: false,
+        vmallocinfo: Some(crate::vmalloc::InfoStyle::Vmlist),
+        meminfo: Some(crate::vmalloc::MeminfoStyle::Sum2632),
+        fault_vmalloc_range_only: true,
+        eager_sync: false,
+        flush_ceiling: None,
+    },
 };
 
 /// 2.6.32's `debug_kmap_atomic()` (<https://elixir.bootlin.com/linux/v2.6.32/source/mm/highmem.c>).
@@ -1485,6 +1660,29 @@ static V6_1: Profile = Profile {
         }),
     },
     sched_counts_own_disable: true,
+    vmalloc: VmallocRules {
+        allocator: crate::vmalloc::Allocator::VmapFreeTree,
+        ioremap_align: IoremapAlign::CountOrder,
+        fail: VmFailMsg::VmapAllocation {
+            period: false,
+            warn_alloc: true,
+        },
+        get_area_irq_bug: Some(2485),
+        vfree_irq: VfreeIrq::Deferred,
+        vunmap_irq_bug: Some(2807),
+        pages_array: true,
+        vpages_flag: false,
+        highmem_added_inside: true,
+        isa_shortcut: false,
+        ioremap_global: true,
+        ioremap_last_page_short: false,
+        ioremap_ram_warns: true,
+        vmallocinfo: Some(crate::vmalloc::InfoStyle::BusyList),
+        meminfo: Some(crate::vmalloc::MeminfoStyle::Pages61),
+        fault_vmalloc_range_only: true,
+        eager_sync: true,
+        flush_ceiling: Some(33),
+    },
 };
 
 #[cfg(test)]

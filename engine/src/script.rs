@@ -14,7 +14,10 @@
 
 use crate::cpu::CpuModel;
 use crate::e820::E820Map;
-use crate::machine::{Gfp, Machine, MachineConfig, MachineError, Op, Outcome, PageRef, Prot, Who};
+use crate::machine::{
+    AreaRef, Gfp, IoCache, Machine, MachineConfig, MachineError, Op, Outcome, PageRef, Prot,
+    VmallocFlavor, Who,
+};
 use crate::profile::ProfileId;
 use crate::size::parse_size;
 use std::collections::{BTreeMap, BTreeSet};
@@ -230,6 +233,7 @@ struct Known {
     cpus: usize,
     tasks: BTreeSet<String>,
     names: BTreeSet<String>,
+    areas: BTreeSet<String>,
 }
 
 impl Known {
@@ -284,6 +288,62 @@ impl Known {
         }
     }
 
+    /// The caller and the area of `vfree`-like lines: `vfree A buf`, `vfree cpu=0 buf`, or
+    /// `vaddr=` in place of the name.
+    fn who_and_area(&self, a: &Args) -> Result<(Who, AreaRef), ScriptError> {
+        let (who, rest) = match a.get("cpu") {
+            Some(_) => (Who::Cpu(self.cpu(a)?), &a.positional[..]),
+            None => {
+                let w = a.positional.first().ok_or_else(|| {
+                    a.op.err(
+                        a.line,
+                        format!(
+                            "{} needs a task (or cpu=) and an area: {} A buf",
+                            a.op.text, a.op.text
+                        ),
+                    )
+                })?;
+                (Who::Task(self.task(a, w)?), &a.positional[1..])
+            }
+        };
+        let area = match (rest.first(), a.get("vaddr")) {
+            (Some(w), None) => {
+                if !self.areas.contains(w.text) {
+                    return Err(w.err(
+                        a.line,
+                        format!("no area was created as '{}' before this line", w.text),
+                    ));
+                }
+                AreaRef::Name(w.text.to_string())
+            }
+            (None, Some(_)) => AreaRef::Addr(a.addr("vaddr")?),
+            _ => {
+                return Err(a.op.err(
+                    a.line,
+                    format!("{} takes an area name (as=) or vaddr=", a.op.text),
+                ))
+            }
+        };
+        if rest.len() > 1 {
+            return Err(rest[1].err(a.line, format!("unexpected '{}'", rest[1].text)));
+        }
+        Ok((who, area))
+    }
+
+    /// `as=` for a new area.
+    fn new_area(&mut self, a: &Args) -> Result<Option<String>, ScriptError> {
+        match a.get("as") {
+            None => Ok(None),
+            Some(n) if self.areas.contains(n) => {
+                Err(a.verr("as", format!("an area '{n}' exists already")))
+            }
+            Some(n) => {
+                self.areas.insert(n.to_string());
+                Ok(Some(n.to_string()))
+            }
+        }
+    }
+
     /// `type=`: required and one of the era's types before 6.1, refused in 6.1.
     fn km_type(&self, a: &Args) -> Result<Option<String>, ScriptError> {
         let rules = self.profile.profile().atomic;
@@ -322,6 +382,7 @@ pub fn parse(
         cpus: 0,
         tasks: BTreeSet::new(),
         names: BTreeSet::new(),
+        areas: BTreeSet::new(),
     };
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
@@ -797,6 +858,109 @@ fn op_line(a: &Args, known: &mut Known) -> Result<Vec<Op>, ScriptError> {
                 }
             }
         }
+        "vmalloc" | "vmalloc_32" => {
+            a.only(&["cpu", "size", "as", "caller"], 1)?;
+            let who = known.who(a)?;
+            let size =
+                parse_size(a.require("size")?).map_err(|e| a.verr("size", format!("size: {e}")))?;
+            Op::Vmalloc {
+                who,
+                size,
+                flavor: if a.op.text == "vmalloc" {
+                    VmallocFlavor::Vmalloc
+                } else {
+                    VmallocFlavor::Vmalloc32
+                },
+                name: known.new_area(a)?,
+                caller: a.get("caller").map(str::to_string),
+            }
+        }
+        "vfree" | "vunmap" | "iounmap" => {
+            a.only(&["cpu", "vaddr"], 2)?;
+            let (who, area) = known.who_and_area(a)?;
+            match a.op.text {
+                "vfree" => Op::Vfree { who, area },
+                "vunmap" => Op::Vunmap { who, area },
+                _ => Op::Iounmap { who, area },
+            }
+        }
+        "vmap" => {
+            a.only(&["cpu", "pages", "pfn", "count", "as", "caller"], 1)?;
+            let who = known.who(a)?;
+            let pages = match (a.get("pages"), a.number("pfn")?) {
+                (Some(list), None) => list
+                    .split(',')
+                    .map(|n| {
+                        if known.names.contains(n) {
+                            Ok(PageRef::Name(n.to_string()))
+                        } else if let Some(p) = parse_number(n) {
+                            Ok(PageRef::Pfn(p))
+                        } else {
+                            Err(a.verr("pages", format!("pages: nothing was allocated as '{n}'")))
+                        }
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+                (None, Some(pfn)) => {
+                    let count = a.number("count")?.unwrap_or(1);
+                    if count == 0 || count > MAX_COUNT {
+                        return Err(
+                            a.verr("count", format!("count={count}: 1 to {MAX_COUNT} pages"))
+                        );
+                    }
+                    (0..count).map(|i| PageRef::Pfn(pfn + i)).collect()
+                }
+                _ => {
+                    return Err(a
+                        .op
+                        .err(a.line, "vmap takes pages=NAME,NAME… or pfn=P [count=N]"))
+                }
+            };
+            Op::Vmap {
+                who,
+                pages,
+                name: known.new_area(a)?,
+                caller: a.get("caller").map(str::to_string),
+            }
+        }
+        "ioremap" | "ioremap_cache" => {
+            a.only(&["cpu", "phys", "size", "as", "caller"], 1)?;
+            let who = known.who(a)?;
+            let phys = a.required_number("phys")?;
+            let size =
+                parse_size(a.require("size")?).map_err(|e| a.verr("size", format!("size: {e}")))?;
+            Op::Ioremap {
+                who,
+                phys,
+                size,
+                cache: if a.op.text == "ioremap" {
+                    IoCache::Uncached
+                } else {
+                    IoCache::Cached
+                },
+                name: known.new_area(a)?,
+                caller: a.get("caller").map(str::to_string),
+            }
+        }
+        "purge_vmap_area_lazy" => {
+            a.only(&[], 0)?;
+            if matches!(
+                known.profile.profile().vmalloc.allocator,
+                crate::vmalloc::Allocator::Vmlist24 | crate::vmalloc::Allocator::Vmlist26
+            ) {
+                return Err(a.op.err(
+                    a.line,
+                    format!(
+                        "{} frees vmalloc areas at once: it has no lazy purge",
+                        known.profile
+                    ),
+                ));
+            }
+            Op::PurgeVmapAreaLazy
+        }
+        "vmallocinfo" => {
+            a.only(&[], 0)?;
+            Op::Vmallocinfo
+        }
         "pte_clear" => {
             a.only(&["vaddr"], 0)?;
             Op::PteClear {
@@ -951,6 +1115,91 @@ pub fn op_text(op: &Op) -> String {
             prot_text(*prot)
         ),
         Op::ClearFixmap { cpu, idx } => format!("clear_fixmap {idx} cpu={cpu}"),
+        Op::Vmalloc {
+            who,
+            size,
+            flavor,
+            name,
+            caller,
+        } => {
+            let verb = match flavor {
+                VmallocFlavor::Vmalloc => "vmalloc",
+                VmallocFlavor::Vmalloc32 => "vmalloc_32",
+            };
+            format!(
+                "{verb} {} size={size:#x}{}{}",
+                who_arg(who),
+                name.as_ref()
+                    .map(|n| format!(" as={n}"))
+                    .unwrap_or_default(),
+                caller
+                    .as_ref()
+                    .map(|c| format!(" caller={c}"))
+                    .unwrap_or_default()
+            )
+        }
+        Op::Vfree { who, area } | Op::Vunmap { who, area } | Op::Iounmap { who, area } => {
+            let verb = match op {
+                Op::Vfree { .. } => "vfree",
+                Op::Vunmap { .. } => "vunmap",
+                _ => "iounmap",
+            };
+            let area = match area {
+                AreaRef::Name(n) => n.clone(),
+                AreaRef::Addr(v) => format!("vaddr={}", a(*v)),
+            };
+            format!("{verb} {} {area}", who_arg(who))
+        }
+        Op::Vmap {
+            who,
+            pages,
+            name,
+            caller,
+        } => {
+            let list: Vec<String> = pages
+                .iter()
+                .map(|p| match p {
+                    PageRef::Name(n) => n.clone(),
+                    PageRef::Pfn(p) => format!("{p:#x}"),
+                })
+                .collect();
+            format!(
+                "vmap {} pages={}{}{}",
+                who_arg(who),
+                list.join(","),
+                name.as_ref()
+                    .map(|n| format!(" as={n}"))
+                    .unwrap_or_default(),
+                caller
+                    .as_ref()
+                    .map(|c| format!(" caller={c}"))
+                    .unwrap_or_default()
+            )
+        }
+        Op::Ioremap {
+            who,
+            phys,
+            size,
+            cache,
+            name,
+            caller,
+        } => format!(
+            "{} {} phys={phys:#x} size={size:#x}{}{}",
+            match cache {
+                IoCache::Uncached => "ioremap",
+                IoCache::Cached => "ioremap_cache",
+            },
+            who_arg(who),
+            name.as_ref()
+                .map(|n| format!(" as={n}"))
+                .unwrap_or_default(),
+            caller
+                .as_ref()
+                .map(|c| format!(" caller={c}"))
+                .unwrap_or_default()
+        ),
+        Op::PurgeVmapAreaLazy => "purge_vmap_area_lazy".into(),
+        Op::Vmallocinfo => "vmallocinfo".into(),
     }
 }
 
@@ -1114,7 +1363,10 @@ mod tests {
              kmap A pfn=0x50000\nkunmap A page=p\nkmap_flush_unused\n\
              kmap_atomic A page=p type=KM_USER0\nkunmap_atomic cpu=1 type=KM_USER0 vaddr=0xfff00000\n\
              kunmap_atomic A type=KM_USER1 pfn=0x50000\nset_fixmap FIX_KMAP_BEGIN+1 cpu=1 pfn=0x12\n\
-             clear_fixmap 3\n";
+             clear_fixmap 3\nvmalloc A size=16K as=buf caller=f+0x1/0x2\nvmalloc_32 cpu=1 size=4K\n\
+             vmap A pages=p,0x50000 as=v\nvunmap A v\nvfree cpu=1 buf\n\
+             ioremap A phys=0xfed00000 size=1K as=io\nioremap_cache A phys=0xfed00000 size=4K\n\
+             iounmap A io\nvfree A vaddr=0xf8800000\nvmallocinfo\n";
         let s = parse(text, &no_files).unwrap();
         let printed: String = s.steps.iter().map(|st| op_text(&st.op) + "\n").collect();
         let again = parse(
@@ -1125,7 +1377,8 @@ mod tests {
         let ops = |s: &Script| s.steps.iter().map(|st| st.op.clone()).collect::<Vec<_>>();
         assert_eq!(ops(&again), ops(&s));
         let six = "machine profile=6.1 ram=2G\ntask A cpu=0\nkmap_local A pfn=0x40000\n\
-             kmap_atomic cpu=0 pfn=0x40001\nkunmap_atomic A pfn=0x40001\nkunmap_local cpu=0\n";
+             kmap_atomic cpu=0 pfn=0x40001\nkunmap_atomic A pfn=0x40001\nkunmap_local cpu=0\n\
+             purge_vmap_area_lazy\n";
         let s = parse(six, &no_files).unwrap();
         let printed: String = s.steps.iter().map(|st| op_text(&st.op) + "\n").collect();
         let again = parse(&format!("machine profile=6.1 ram=2G\n{printed}"), &no_files).unwrap();

@@ -11,6 +11,7 @@ mod ops_atomic;
 mod ops_cpu;
 mod ops_kmap;
 mod ops_mem;
+mod ops_vmalloc;
 
 use crate::addr::{PhysAddr, VirtAddr};
 use crate::cpu::{CpuModel, CpuSpec, TlbArray};
@@ -25,6 +26,7 @@ use crate::sched::{Cpu, Task, TaskState};
 use crate::trace::{Call, Change, Tracer};
 pub use gfp::Gfp;
 pub use ops_atomic::{FixmapSlot, KmapSlot, SlotHolder};
+pub use ops_vmalloc::{AreaRef, IoCache, VmallocFlavor};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -281,6 +283,70 @@ pub enum Op {
         /// The index, as for `SetFixmap`.
         idx: String,
     },
+    /// `vmalloc(size)` or `vmalloc_32(size)`.
+    Vmalloc {
+        /// The caller.
+        who: Who,
+        /// Bytes.
+        size: u64,
+        /// Which.
+        flavor: VmallocFlavor,
+        /// A name for the area.
+        name: Option<String>,
+        /// The caller's symbol for `/proc/vmallocinfo` (`n_tty_open+0x16/0x90`).
+        caller: Option<String>,
+    },
+    /// `vfree(addr)`.
+    Vfree {
+        /// The caller.
+        who: Who,
+        /// The area.
+        area: AreaRef,
+    },
+    /// `vmap(pages, count, VM_MAP, PAGE_KERNEL)`.
+    Vmap {
+        /// The caller.
+        who: Who,
+        /// The pages, in order.
+        pages: Vec<PageRef>,
+        /// A name for the area.
+        name: Option<String>,
+        /// The caller's symbol.
+        caller: Option<String>,
+    },
+    /// `vunmap(addr)`: like `vfree`, but the pages stay the caller's.
+    Vunmap {
+        /// The caller.
+        who: Who,
+        /// The area.
+        area: AreaRef,
+    },
+    /// `ioremap(phys, size)` or `ioremap_cache`.
+    Ioremap {
+        /// The caller.
+        who: Who,
+        /// The physical address.
+        phys: u64,
+        /// Bytes.
+        size: u64,
+        /// The caching.
+        cache: IoCache,
+        /// A name for the area.
+        name: Option<String>,
+        /// The caller's symbol.
+        caller: Option<String>,
+    },
+    /// `iounmap(addr)`.
+    Iounmap {
+        /// The caller.
+        who: Who,
+        /// The area.
+        area: AreaRef,
+    },
+    /// `purge_vmap_area_lazy()` (2.6.32, 6.1; what `vm_unmap_aliases()` forces).
+    PurgeVmapAreaLazy,
+    /// Reads `/proc/vmallocinfo` (and the vmalloc lines of `/proc/meminfo`).
+    Vmallocinfo,
     /// Creates a task and makes it current on a CPU.
     Task {
         /// Its name.
@@ -430,6 +496,10 @@ pub struct Machine {
     /// A raw PTE operation wrote into the kmap range, so its PTEs need not match the
     /// record of who holds what any more (the outcome said so).
     kmap_tampered: bool,
+    /// The vmalloc range.
+    vm: crate::vmalloc::VmallocSpace,
+    /// 6.1's `vfree`s queued from interrupt context: (CPU, address).
+    deferred_vfree: Vec<(usize, u32)>,
 }
 
 impl Machine {
@@ -488,7 +558,14 @@ impl Machine {
             warned_once: Default::default(),
             debug_kmap_warnings: profile.atomic.debug_types.map_or(0, |d| d.warn_count),
             kmap_tampered: false,
+            vm: crate::vmalloc::VmallocSpace::new(0, 0, profile.vmalloc.allocator),
+            deferred_vfree: Vec::new(),
         };
+        m.vm = crate::vmalloc::VmallocSpace::new(
+            m.layout.vmalloc_start() as u32,
+            m.layout.vmalloc_end() as u32,
+            profile.vmalloc.allocator,
+        );
         if let Some(base) = m.layout.pkmap_base() {
             let k = &m.kernel;
             m.pkmap = Some(crate::highmem::Pkmap::new(
@@ -585,6 +662,47 @@ impl Machine {
                 prot,
             } => self.op_set_fixmap(&mut t, *cpu, idx, Some((*pfn, *prot))),
             Op::ClearFixmap { cpu, idx } => self.op_set_fixmap(&mut t, *cpu, idx, None),
+            Op::Vmalloc {
+                who,
+                size,
+                flavor,
+                name,
+                caller,
+            } => self.op_vmalloc(
+                &mut t,
+                who,
+                *size,
+                *flavor,
+                name.as_deref(),
+                caller.as_deref(),
+            ),
+            Op::Vfree { who, area } => self.op_vfree(&mut t, who, area, false),
+            Op::Vunmap { who, area } => self.op_vfree(&mut t, who, area, true),
+            Op::Vmap {
+                who,
+                pages,
+                name,
+                caller,
+            } => self.op_vmap(&mut t, who, pages, name.as_deref(), caller.as_deref()),
+            Op::Ioremap {
+                who,
+                phys,
+                size,
+                cache,
+                name,
+                caller,
+            } => self.op_ioremap(
+                &mut t,
+                who,
+                *phys,
+                *size,
+                *cache,
+                name.as_deref(),
+                caller.as_deref(),
+            ),
+            Op::Iounmap { who, area } => self.op_iounmap(&mut t, who, area),
+            Op::PurgeVmapAreaLazy => self.op_purge(&mut t),
+            Op::Vmallocinfo => self.op_vmallocinfo(&mut t),
         };
         let (trace, changes) = t.finish();
         let refused = trace.answer(REFUSAL).is_some();
@@ -792,6 +910,32 @@ impl Machine {
                 .filter(|s| s.frame.is_some() || !s.holders.is_empty())
                 .collect(),
             atomic: self.atomic.clone(),
+            vmalloc: self
+                .vm
+                .areas
+                .values()
+                .map(|a| VmAreaSnapshot {
+                    start: format!("{:#010x}", a.addr),
+                    end: format!("{:#010x}", a.end()),
+                    size: u64::from(a.size),
+                    pages: a.pages.len(),
+                    frames: a.pages.iter().map(|p| format!("{p:#x}")).collect(),
+                    kind: if a.flags & crate::vmalloc::VM_IOREMAP != 0 {
+                        "ioremap"
+                    } else if a.flags & crate::vmalloc::VM_MAP != 0 {
+                        "vmap"
+                    } else {
+                        "vmalloc"
+                    }
+                    .into(),
+                    phys: (a.phys_addr != 0).then(|| format!("{:#x}", a.phys_addr)),
+                    caller: a.caller.clone(),
+                    name: a.name.clone(),
+                })
+                .collect(),
+            vmalloc_lazy: self.vm.lazy.values().copied().collect(),
+            vmap_lazy_nr: self.vm.lazy_nr,
+            vmallocinfo: self.vmallocinfo(),
         }
     }
 
@@ -906,6 +1050,7 @@ impl Machine {
             }
         }
         self.check_atomic()?;
+        self.check_vmalloc()?;
         for (name, h) in &self.handles {
             let f = self.mem.frame(h.pfn);
             let allocated =
@@ -1042,6 +1187,37 @@ pub struct Snapshot {
     pub kmap_slots: Vec<KmapSlot>,
     /// Typed-era `kmap_atomic` maps held, lowmem ones included.
     pub atomic: Vec<crate::highmem::atomic::AtomicMap>,
+    /// The live vmalloc areas (vmalloc, vmap, ioremap), lowest first.
+    pub vmalloc: Vec<VmAreaSnapshot>,
+    /// Ranges freed lazily and not yet purged (2.6.32, 6.1), and `vmap_lazy_nr`.
+    pub vmalloc_lazy: Vec<crate::vmalloc::LazyRange>,
+    /// `vmap_lazy_nr`.
+    pub vmap_lazy_nr: u64,
+    /// `/proc/vmallocinfo`, where the era has it.
+    pub vmallocinfo: Option<String>,
+}
+
+/// A vmalloc area, as data (the keys `hmsim run --json` promises: start, end, size, pages).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VmAreaSnapshot {
+    /// First byte.
+    pub start: String,
+    /// One past the last, guard page included.
+    pub end: String,
+    /// Bytes, guard page included.
+    pub size: u64,
+    /// Pages mapped (vmalloc, vmap; 0 for ioremap).
+    pub pages: usize,
+    /// The frames, in address order.
+    pub frames: Vec<String>,
+    /// `vmalloc`, `vmap` or `ioremap`.
+    pub kind: String,
+    /// `phys_addr` of an ioremap.
+    pub phys: Option<String>,
+    /// The caller.
+    pub caller: String,
+    /// The script's name for it.
+    pub name: Option<String>,
 }
 
 /// A page and its pkmap address.

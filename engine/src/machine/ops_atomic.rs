@@ -274,7 +274,7 @@ impl Machine {
         }
     }
 
-    fn warn(&self, cpu: usize, path: &str, line: u32, func: &str) -> String {
+    pub(super) fn warn(&self, cpu: usize, path: &str, line: u32, func: &str) -> String {
         let pid = self.cpus[cpu]
             .current
             .map(|i| self.tasks[i].pid)

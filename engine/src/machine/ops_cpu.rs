@@ -339,16 +339,23 @@ impl Machine {
             hex(u64::from(after)),
         );
         t.exit();
+        let mut msg_extra: Vec<String> = Vec::new();
         let mut msg = format!(
             "CPU {cpu} is back in {} context",
             self.cpus[cpu].context_name()
         );
+        for m in self.run_deferred_vfree(t, cpu) {
+            msg_extra.push(m);
+        }
         let left = self.atomic_left_by(cpu, depth);
         if !left.is_empty() {
             msg.push_str(&format!(
                 "; the {func} path never gave back {}: the slot stays taken",
                 left.join(", ")
             ));
+        }
+        for m in msg_extra {
+            msg.push_str(&format!("; deferred {m}"));
         }
         (ResultKind::Ok, None, msg)
     }
@@ -504,7 +511,37 @@ impl Machine {
         if let Err(d) = self.check_cpu(t, cpu) {
             return d;
         }
-        match self.translate(t, cpu, VirtAddr::new(vaddr), access) {
+        let mut result = self.translate(t, cpu, VirtAddr::new(vaddr), access);
+        let mut fixed = false;
+        if let Err(f) = &result {
+            // Not present, kernel mode, no reserved bit: the fault handler first tries the
+            // vmalloc fault.
+            if f.error_code & 0b1101 == 0 {
+                t.enter(
+                    "do_page_fault",
+                    &[
+                        ("addr", format!("{vaddr:#010x}")),
+                        ("error_code", format!("{:#x}", f.error_code)),
+                    ],
+                );
+                match self.vmalloc_fault(t, cpu, vaddr) {
+                    super::ops_vmalloc::Fixup::Copied => {
+                        t.decide(
+                            "vmalloc fault?",
+                            "yes: the entry is copied from init_mm; retry",
+                        );
+                        t.exit();
+                        fixed = true;
+                        result = self.translate(t, cpu, VirtAddr::new(vaddr), access);
+                    }
+                    super::ops_vmalloc::Fixup::No(why) => {
+                        t.decide("vmalloc fault?", format!("no: {why}"));
+                        t.exit();
+                    }
+                }
+            }
+        }
+        match result {
             Ok(found) => {
                 let phys = found.translation.phys;
                 let data = match write {
@@ -534,8 +571,16 @@ impl Machine {
                 if let Some(now) = found.stale {
                     msg.push_str(&format!("; STALE TLB entry: the page tables now {now}"));
                 }
+                if fixed {
+                    msg = format!(
+                        "vmalloc fault: this page directory lacked the entry; copied from init_mm, then {msg}"
+                    );
+                }
                 let frame = phys.as_u64() / PAGE_SIZE;
                 if let Some(note) = self.atomic_read_note(cpu, vaddr, frame) {
+                    msg.push_str(&format!("\n{note}"));
+                }
+                if let Some(note) = self.use_after_free_note(vaddr, frame) {
                     msg.push_str(&format!("\n{note}"));
                 }
                 (ResultKind::Ok, Some(phys.as_u64()), msg)

@@ -16,7 +16,7 @@ fn hex(v: u64) -> String {
 
 impl Machine {
     /// `__alloc_pages`: tries each zone of the zonelist in turn.
-    fn alloc(&mut self, t: &mut Tracer, gfp: &Gfp, order: u32) -> Option<AllocRecord> {
+    pub(super) fn alloc(&mut self, t: &mut Tracer, gfp: &Gfp, order: u32) -> Option<AllocRecord> {
         t.enter(
             "__alloc_pages",
             &[("gfp_mask", gfp.text.clone()), ("order", order.to_string())],

@@ -216,6 +216,43 @@ fn state_text(m: &Machine) -> String {
             );
         }
     }
+    for a in &s.vmalloc {
+        let _ = writeln!(
+            out,
+            "  {} {}-{} ({} bytes{}){}",
+            a.kind,
+            a.start,
+            a.end,
+            a.size,
+            if a.pages > 0 {
+                format!(", {} pages", a.pages)
+            } else {
+                a.phys
+                    .as_ref()
+                    .map(|p| format!(", phys {p}"))
+                    .unwrap_or_default()
+            },
+            a.name
+                .as_ref()
+                .map(|n| format!(" as {n}"))
+                .unwrap_or_default()
+        );
+    }
+    for l in &s.vmalloc_lazy {
+        let _ = writeln!(
+            out,
+            "  lazily freed {:#010x}-{:#010x} (waits for a purge)",
+            l.start, l.end
+        );
+    }
+    if let Some(info) = &s.vmallocinfo {
+        if !info.is_empty() {
+            out.push_str("  /proc/vmallocinfo:\n");
+            for l in info.lines() {
+                let _ = writeln!(out, "    {l}");
+            }
+        }
+    }
     if m.profile().boot.buddy.max_order == 10 {
         out.push_str("  /proc/buddyinfo (2.4.22 has no such file; shown in 2.6's format):\n");
     } else {
