@@ -85,6 +85,7 @@ pub struct Tracer {
     stack: Vec<Call>,
     done: Vec<Call>,
     changes: Vec<Change>,
+    quiet: bool,
 }
 
 impl Tracer {
@@ -93,8 +94,37 @@ impl Tracer {
         Tracer::default()
     }
 
+    /// A tracer that records nothing: for runs where only the result matters (benchmarks,
+    /// long random runs). Code that builds text only for the record asks [`Tracer::on`]
+    /// first, or passes it through [`Tracer::text`].
+    pub fn quiet() -> Tracer {
+        Tracer {
+            quiet: true,
+            ..Tracer::default()
+        }
+    }
+
+    /// Whether anything is recorded.
+    #[inline]
+    pub fn on(&self) -> bool {
+        !self.quiet
+    }
+
+    /// Text for the record or the outcome's message, built only when recording.
+    #[inline]
+    pub fn text(&self, f: impl FnOnce() -> String) -> String {
+        if self.quiet {
+            String::new()
+        } else {
+            f()
+        }
+    }
+
     /// Enters a function.
     pub fn enter(&mut self, function: &str, args: &[(&str, String)]) {
+        if self.quiet {
+            return;
+        }
         let args = args
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
@@ -104,6 +134,9 @@ impl Tracer {
 
     /// Records a decision in the current function.
     pub fn decide(&mut self, question: &str, answer: impl Into<String>) {
+        if self.quiet {
+            return;
+        }
         if let Some(c) = self.stack.last_mut() {
             c.decisions.push(Decision {
                 question: question.to_string(),
@@ -114,6 +147,9 @@ impl Tracer {
 
     /// Records the current function's result.
     pub fn result(&mut self, result: impl Into<String>) {
+        if self.quiet {
+            return;
+        }
         if let Some(c) = self.stack.last_mut() {
             c.result = Some(result.into());
         }
@@ -121,6 +157,9 @@ impl Tracer {
 
     /// Leaves the current function.
     pub fn exit(&mut self) {
+        if self.quiet {
+            return;
+        }
         if let Some(c) = self.stack.pop() {
             match self.stack.last_mut() {
                 Some(parent) => parent.children.push(c),
@@ -131,6 +170,9 @@ impl Tracer {
 
     /// A leaf call: enter, result, exit.
     pub fn leaf(&mut self, function: &str, args: &[(&str, String)], result: impl Into<String>) {
+        if self.quiet {
+            return;
+        }
         self.enter(function, args);
         self.result(result);
         self.exit();
@@ -143,6 +185,9 @@ impl Tracer {
         before: impl Into<String>,
         after: impl Into<String>,
     ) {
+        if self.quiet {
+            return;
+        }
         self.changes.push(Change {
             cell: cell.into(),
             before: before.into(),
@@ -187,6 +232,19 @@ mod tests {
             Some("0xff801000")
         );
         assert_eq!(changes.len(), 1);
+    }
+
+    #[test]
+    fn a_quiet_tracer_records_nothing() {
+        let mut t = Tracer::quiet();
+        assert!(!t.on());
+        t.enter("kmap", &[("page", "0x50000".into())]);
+        t.decide("highmem page?", "yes");
+        t.change("pkmap_count[1]", "0", "2");
+        assert_eq!(t.text(|| "message".into()), "");
+        let (root, changes) = t.finish();
+        assert_eq!(root.function, "(nothing)");
+        assert!(changes.is_empty());
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! 2. the Trunk release build of the site;
 //! 3. `node bench/render.mjs` in `tests/`: time to first render in headless Chromium against a
 //!    static page with the same text, and the gzipped size of `dist/`;
+//! 4. kmap+kunmap pairs per second, the same loop (`bench-wasm/`) natively and as wasm under
+//!    Node (`tests/bench/kmap-wasm.mjs`), and their ratio;
 //!
 //! then the figures again, together, at the end. The `footprint` bench and `render.mjs` write
 //! their tables to the directory named by `BENCH_SUMMARY_DIR` (`target/bench-summary`);
@@ -20,9 +22,13 @@ use crate::site;
 use crate::util::{display, fail, run as sh, Ctx, Result, Steps};
 
 /// The tables the non-criterion benchmarks write, in the order they are shown.
-const TABLES: [(&str, &str); 2] = [
+const TABLES: [(&str, &str); 3] = [
     ("footprint.txt", "engine: cargo bench --bench footprint"),
     ("render.txt", "browser: tests/bench/render.mjs"),
+    (
+        "kmap.txt",
+        "kmap+kunmap pairs/s, 64 GiB PAE, 6.1 (bench-wasm: native, and wasm under Node)",
+    ),
 ];
 
 pub fn run(ctx: &Ctx) -> Result<()> {
@@ -35,7 +41,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         .map_err(|e| fail!("cannot create {}: {e}", summary_dir.display()))?;
 
     let mut engine_output = String::new();
-    let mut steps = Steps::new(4);
+    let mut steps = Steps::new(5);
     steps.step("install what is missing", || install::ensure_all(ctx, true))?;
     steps.step("cargo bench -p highmem-engine", || {
         engine_output = run_tee(
@@ -54,6 +60,35 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             .env("DIST_DIR", ctx.dist_dir())
             .env("CHROMIUM_PATH", CHROMIUM)
             .env("BENCH_SUMMARY_DIR", &summary_dir))
+    })?;
+    steps.step("kmap pairs: native and wasm under Node", || {
+        let native = run_tee(ctx.cmd("cargo").args([
+            "run",
+            "--release",
+            "-p",
+            "highmem-bench-wasm",
+            "--bin",
+            "kmap-native",
+        ]))?;
+        sh(ctx.cmd("cargo").args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "highmem-bench-wasm",
+            "--lib",
+        ]))?;
+        let wasm_file =
+            target_dir(ctx).join("wasm32-unknown-unknown/release/highmem_bench_wasm.wasm");
+        let wasm = run_tee(
+            ctx.cmd("node")
+                .arg("bench/kmap-wasm.mjs")
+                .arg(&wasm_file)
+                .current_dir(ctx.tests_dir()),
+        )?;
+        std::fs::write(summary_dir.join("kmap.txt"), kmap_table(&native, &wasm))
+            .map_err(|e| fail!("cannot write the kmap table: {e}"))
     })?;
     steps.summary();
     print!("{}", summary(&engine_output, &summary_dir));
@@ -96,6 +131,37 @@ fn run_tee(cmd: &mut Command) -> Result<String> {
     } else {
         Err(fail!("`{shown}` failed ({status})"))
     }
+}
+
+/// `kmap-native <case> <pairs/s>` and `kmap-wasm <case> <pairs/s>` lines as a table with the
+/// ratio native / wasm.
+fn kmap_table(native: &str, wasm: &str) -> String {
+    let parse = |text: &str, tag: &str| -> Vec<(String, f64)> {
+        text.lines()
+            .filter_map(|l| {
+                let mut w = l.split_whitespace();
+                (w.next()? == tag).then_some(())?;
+                Some((w.next()?.to_string(), w.next()?.parse().ok()?))
+            })
+            .collect()
+    };
+    let (n, w) = (parse(native, "kmap-native"), parse(wasm, "kmap-wasm"));
+    let mut out = format!(
+        "  {:<10}  {:>14}  {:>14}  {:>12}\n",
+        "case", "native", "wasm (Node)", "native/wasm"
+    );
+    for (case, nv) in &n {
+        let wv = w.iter().find(|(c, _)| c == case).map(|(_, v)| *v);
+        out.push_str(&format!(
+            "  {case:<10}  {:>12.2} M  {:>12}  {:>12}\n",
+            nv / 1e6,
+            wv.map(|v| format!("{:.2} M", v / 1e6))
+                .unwrap_or_else(|| "-".into()),
+            wv.map(|v| format!("{:.2}", nv / v))
+                .unwrap_or_else(|| "-".into())
+        ));
+    }
+    out
 }
 
 /// One criterion result: the point estimates it printed.
@@ -209,6 +275,22 @@ fn summary(engine_output: &str, summary_dir: &std::path::Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_kmap_table_pairs_native_and_wasm_figures() {
+        let t = kmap_table(
+            "kmap-native same-page 8000000\nkmap-native new-pages 4000000\n",
+            "noise\nkmap-wasm same-page 5000000\n",
+        );
+        assert!(
+            t.contains("same-page           8.00 M        5.00 M          1.60"),
+            "{t}"
+        );
+        assert!(
+            t.contains("new-pages           4.00 M             -             -"),
+            "{t}"
+        );
+    }
 
     const OUTPUT: &str = "\
 walk/pae/2M             time:   [416.60 ns 497.64 ns 627.42 ns]

@@ -152,6 +152,10 @@ impl Pkmap {
 
     /// `page_address()` of a highmem page, traced: the bucket and the chain it walked.
     pub fn page_address(&self, t: &mut Tracer, pfn: u64) -> Option<u32> {
+        let found = self.lookup(pfn);
+        if !t.on() {
+            return found;
+        }
         t.enter(
             "page_address",
             &[(
@@ -160,15 +164,14 @@ impl Pkmap {
             )],
         );
         t.decide("PageHighMem(page)?", "yes");
-        let found = match self.store {
+        match self.store {
             AddressStore::PageVirtual => {
-                let v = self.lookup(pfn);
                 t.decide(
                     "page->virtual",
-                    v.map(|v| format!("{v:#010x}"))
+                    found
+                        .map(|v| format!("{v:#010x}"))
                         .unwrap_or_else(|| "NULL".into()),
                 );
-                v
             }
             _ => {
                 let b = self.bucket_of(pfn);
@@ -189,11 +192,9 @@ impl Pkmap {
                         chain.join(" → ")
                     },
                 );
-                let v = self.lookup(pfn);
-                t.decide("found?", if v.is_some() { "yes" } else { "no" });
-                v
+                t.decide("found?", if found.is_some() { "yes" } else { "no" });
             }
-        };
+        }
         t.result(
             found
                 .map(|v| format!("{v:#010x}"))
@@ -211,30 +212,34 @@ impl Pkmap {
         pfn: u64,
         vaddr: Option<u32>,
     ) -> Result<(), String> {
-        t.enter(
-            "set_page_address",
-            &[
-                ("page", format!("frame {pfn:#x}")),
-                (
-                    "virtual",
-                    vaddr
-                        .map(|v| format!("{v:#010x}"))
-                        .unwrap_or_else(|| "NULL".into()),
-                ),
-            ],
-        );
+        if t.on() {
+            t.enter(
+                "set_page_address",
+                &[
+                    ("page", format!("frame {pfn:#x}")),
+                    (
+                        "virtual",
+                        vaddr
+                            .map(|v| format!("{v:#010x}"))
+                            .unwrap_or_else(|| "NULL".into()),
+                    ),
+                ],
+            );
+        }
         let result = match (self.store, vaddr) {
             (AddressStore::PageVirtual, Some(v)) => {
                 self.page_virtual.insert(pfn, v);
-                t.change(
-                    format!("page[{pfn:#x}].virtual"),
-                    "NULL",
-                    format!("{v:#010x}"),
-                );
+                if t.on() {
+                    t.change(
+                        format!("page[{pfn:#x}].virtual"),
+                        "NULL",
+                        format!("{v:#010x}"),
+                    );
+                }
                 Ok(())
             }
             (AddressStore::PageVirtual, None) => {
-                if let Some(old) = self.page_virtual.remove(&pfn) {
+                if let Some(old) = self.page_virtual.remove(&pfn).filter(|_| t.on()) {
                     t.change(
                         format!("page[{pfn:#x}].virtual"),
                         format!("{old:#010x}"),
@@ -247,10 +252,12 @@ impl Pkmap {
                 let e = if store == AddressStore::HashedPool {
                     match self.pool.pop_front() {
                         Some(e) => {
-                            t.decide(
-                                "entry",
-                                format!("page_address_maps[{e}], taken from page_address_pool"),
-                            );
+                            if t.on() {
+                                t.decide(
+                                    "entry",
+                                    format!("page_address_maps[{e}], taken from page_address_pool"),
+                                );
+                            }
                             e
                         }
                         None => {
@@ -260,18 +267,22 @@ impl Pkmap {
                     }
                 } else {
                     let e = self.nr(v) as usize;
-                    t.decide("entry", format!("page_address_maps[{e}], the slot's own"));
+                    if t.on() {
+                        t.decide("entry", format!("page_address_maps[{e}], the slot's own"));
+                    }
                     e
                 };
                 self.maps[e] = Some(MapEntry { pfn, vaddr: v });
                 let b = self.bucket_of(pfn);
                 self.buckets[b].push(e);
-                t.decide("bucket", format!("{b}: appended at the tail"));
-                t.change(
-                    format!("page_address_htable[{b}]"),
-                    "-",
-                    format!("+frame {pfn:#x} → {v:#010x}"),
-                );
+                if t.on() {
+                    t.decide("bucket", format!("{b}: appended at the tail"));
+                    t.change(
+                        format!("page_address_htable[{b}]"),
+                        "-",
+                        format!("+frame {pfn:#x} → {v:#010x}"),
+                    );
+                }
                 Ok(())
             }
             (store, None) => {
@@ -284,12 +295,14 @@ impl Pkmap {
                     let old = self.maps[e].take();
                     if store == AddressStore::HashedPool {
                         self.pool.push_back(e);
-                        t.decide(
-                            "entry",
-                            format!("page_address_maps[{e}] back to the pool's tail"),
-                        );
+                        if t.on() {
+                            t.decide(
+                                "entry",
+                                format!("page_address_maps[{e}] back to the pool's tail"),
+                            );
+                        }
                     }
-                    if let Some(m) = old {
+                    if let Some(m) = old.filter(|_| t.on()) {
                         t.change(
                             format!("page_address_htable[{b}]"),
                             format!("frame {:#x} → {:#010x}", m.pfn, m.vaddr),
@@ -307,6 +320,9 @@ impl Pkmap {
     /// The page mapped at a slot, if any.
     pub fn page_at(&self, nr: u32) -> Option<u64> {
         let v = self.addr(nr);
+        if self.store == AddressStore::HashedPerSlot {
+            return self.maps.get(nr as usize).copied().flatten().map(|m| m.pfn);
+        }
         match self.store {
             AddressStore::PageVirtual => self
                 .page_virtual

@@ -613,97 +613,7 @@ impl Machine {
     /// Carries out an operation.
     pub fn apply(&mut self, op: &Op) -> Outcome {
         let mut t = Tracer::new();
-        let (result, value, message) = match op {
-            Op::Task { name, cpu, kthread } => self.op_task(&mut t, name, *cpu, *kthread),
-            Op::Switch { cpu, task } => self.op_switch(&mut t, *cpu, task),
-            Op::Read { cpu, vaddr } => self.op_access(&mut t, *cpu, *vaddr, None),
-            Op::Write { cpu, vaddr, value } => self.op_access(&mut t, *cpu, *vaddr, Some(*value)),
-            Op::Invlpg { cpu, vaddr } => self.op_invlpg(&mut t, *cpu, *vaddr),
-            Op::ReloadCr3 { cpu } => self.op_reload_cr3(&mut t, *cpu),
-            Op::TogglePge { cpu } => self.op_toggle_pge(&mut t, *cpu),
-            Op::FlushTlbAll => self.op_flush_tlb_all(&mut t),
-            Op::IrqEnter { cpu } => self.op_enter(&mut t, *cpu, crate::sched::Context::Hardirq),
-            Op::SoftirqEnter { cpu } => self.op_enter(&mut t, *cpu, crate::sched::Context::Softirq),
-            Op::IrqExit { cpu } => self.op_exit(&mut t, *cpu, crate::sched::Context::Hardirq),
-            Op::SoftirqExit { cpu } => self.op_exit(&mut t, *cpu, crate::sched::Context::Softirq),
-            Op::AllocPages { gfp, order, name } => {
-                self.op_alloc_pages(&mut t, gfp, *order, name.as_deref())
-            }
-            Op::FreePages { page, order } => self.op_free_pages(&mut t, page, *order),
-            Op::GetFreePages { gfp, order, name } => {
-                self.op_get_free_pages(&mut t, gfp, *order, name.as_deref())
-            }
-            Op::SetPte { vaddr, pfn, prot } => self.op_set_pte(&mut t, *vaddr, *pfn, *prot),
-            Op::PteClear { vaddr } => self.op_pte_clear(&mut t, *vaddr),
-            Op::Kmap {
-                task,
-                page,
-                nonblock,
-            } => self.op_kmap(&mut t, task, page, *nonblock),
-            Op::Kunmap { task, page } => self.op_kunmap(&mut t, task, page),
-            Op::KmapFlushUnused => self.op_kmap_flush_unused(&mut t),
-            Op::KmapAtomic { who, page, km_type } => {
-                self.op_kmap_atomic(&mut t, who, page, km_type.as_deref())
-            }
-            Op::KunmapAtomic {
-                who,
-                km_type,
-                vaddr,
-                page,
-            } => self.op_kunmap_atomic(&mut t, who, km_type.as_deref(), *vaddr, page.as_ref()),
-            Op::KmapLocal { who, page } => self.op_kmap_local(&mut t, who, page),
-            Op::KunmapLocal { who, vaddr, page } => {
-                self.op_kunmap_local(&mut t, who, *vaddr, page.as_ref())
-            }
-            Op::SetFixmap {
-                cpu,
-                idx,
-                pfn,
-                prot,
-            } => self.op_set_fixmap(&mut t, *cpu, idx, Some((*pfn, *prot))),
-            Op::ClearFixmap { cpu, idx } => self.op_set_fixmap(&mut t, *cpu, idx, None),
-            Op::Vmalloc {
-                who,
-                size,
-                flavor,
-                name,
-                caller,
-            } => self.op_vmalloc(
-                &mut t,
-                who,
-                *size,
-                *flavor,
-                name.as_deref(),
-                caller.as_deref(),
-            ),
-            Op::Vfree { who, area } => self.op_vfree(&mut t, who, area, false),
-            Op::Vunmap { who, area } => self.op_vfree(&mut t, who, area, true),
-            Op::Vmap {
-                who,
-                pages,
-                name,
-                caller,
-            } => self.op_vmap(&mut t, who, pages, name.as_deref(), caller.as_deref()),
-            Op::Ioremap {
-                who,
-                phys,
-                size,
-                cache,
-                name,
-                caller,
-            } => self.op_ioremap(
-                &mut t,
-                who,
-                *phys,
-                *size,
-                *cache,
-                name.as_deref(),
-                caller.as_deref(),
-            ),
-            Op::Iounmap { who, area } => self.op_iounmap(&mut t, who, area),
-            Op::PurgeVmapAreaLazy => self.op_purge(&mut t),
-            Op::Vmallocinfo => self.op_vmallocinfo(&mut t),
-        };
+        let (result, value, message) = self.run_op(&mut t, op);
         let (trace, changes) = t.finish();
         let refused = trace.answer(REFUSAL).is_some();
         Outcome {
@@ -713,6 +623,102 @@ impl Machine {
             trace,
             changes,
             refused,
+        }
+    }
+
+    /// Carries out an operation without recording its trace, changes or message: the same
+    /// code and the same effect on the machine as [`Machine::apply`], for runs where only
+    /// the result counts (the benchmarks, long random runs).
+    pub fn apply_quiet(&mut self, op: &Op) -> (ResultKind, Option<u64>) {
+        let mut t = Tracer::quiet();
+        let (result, value, _) = self.run_op(&mut t, op);
+        (result, value)
+    }
+
+    fn run_op(&mut self, t: &mut Tracer, op: &Op) -> (ResultKind, Option<u64>, String) {
+        match op {
+            Op::Task { name, cpu, kthread } => self.op_task(t, name, *cpu, *kthread),
+            Op::Switch { cpu, task } => self.op_switch(t, *cpu, task),
+            Op::Read { cpu, vaddr } => self.op_access(t, *cpu, *vaddr, None),
+            Op::Write { cpu, vaddr, value } => self.op_access(t, *cpu, *vaddr, Some(*value)),
+            Op::Invlpg { cpu, vaddr } => self.op_invlpg(t, *cpu, *vaddr),
+            Op::ReloadCr3 { cpu } => self.op_reload_cr3(t, *cpu),
+            Op::TogglePge { cpu } => self.op_toggle_pge(t, *cpu),
+            Op::FlushTlbAll => self.op_flush_tlb_all(t),
+            Op::IrqEnter { cpu } => self.op_enter(t, *cpu, crate::sched::Context::Hardirq),
+            Op::SoftirqEnter { cpu } => self.op_enter(t, *cpu, crate::sched::Context::Softirq),
+            Op::IrqExit { cpu } => self.op_exit(t, *cpu, crate::sched::Context::Hardirq),
+            Op::SoftirqExit { cpu } => self.op_exit(t, *cpu, crate::sched::Context::Softirq),
+            Op::AllocPages { gfp, order, name } => {
+                self.op_alloc_pages(t, gfp, *order, name.as_deref())
+            }
+            Op::FreePages { page, order } => self.op_free_pages(t, page, *order),
+            Op::GetFreePages { gfp, order, name } => {
+                self.op_get_free_pages(t, gfp, *order, name.as_deref())
+            }
+            Op::SetPte { vaddr, pfn, prot } => self.op_set_pte(t, *vaddr, *pfn, *prot),
+            Op::PteClear { vaddr } => self.op_pte_clear(t, *vaddr),
+            Op::Kmap {
+                task,
+                page,
+                nonblock,
+            } => self.op_kmap(t, task, page, *nonblock),
+            Op::Kunmap { task, page } => self.op_kunmap(t, task, page),
+            Op::KmapFlushUnused => self.op_kmap_flush_unused(t),
+            Op::KmapAtomic { who, page, km_type } => {
+                self.op_kmap_atomic(t, who, page, km_type.as_deref())
+            }
+            Op::KunmapAtomic {
+                who,
+                km_type,
+                vaddr,
+                page,
+            } => self.op_kunmap_atomic(t, who, km_type.as_deref(), *vaddr, page.as_ref()),
+            Op::KmapLocal { who, page } => self.op_kmap_local(t, who, page),
+            Op::KunmapLocal { who, vaddr, page } => {
+                self.op_kunmap_local(t, who, *vaddr, page.as_ref())
+            }
+            Op::SetFixmap {
+                cpu,
+                idx,
+                pfn,
+                prot,
+            } => self.op_set_fixmap(t, *cpu, idx, Some((*pfn, *prot))),
+            Op::ClearFixmap { cpu, idx } => self.op_set_fixmap(t, *cpu, idx, None),
+            Op::Vmalloc {
+                who,
+                size,
+                flavor,
+                name,
+                caller,
+            } => self.op_vmalloc(t, who, *size, *flavor, name.as_deref(), caller.as_deref()),
+            Op::Vfree { who, area } => self.op_vfree(t, who, area, false),
+            Op::Vunmap { who, area } => self.op_vfree(t, who, area, true),
+            Op::Vmap {
+                who,
+                pages,
+                name,
+                caller,
+            } => self.op_vmap(t, who, pages, name.as_deref(), caller.as_deref()),
+            Op::Ioremap {
+                who,
+                phys,
+                size,
+                cache,
+                name,
+                caller,
+            } => self.op_ioremap(
+                t,
+                who,
+                *phys,
+                *size,
+                *cache,
+                name.as_deref(),
+                caller.as_deref(),
+            ),
+            Op::Iounmap { who, area } => self.op_iounmap(t, who, area),
+            Op::PurgeVmapAreaLazy => self.op_purge(t),
+            Op::Vmallocinfo => self.op_vmallocinfo(t),
         }
     }
 

@@ -88,7 +88,9 @@ impl Machine {
                 t.decide("in_interrupt()?", if in_irq { "yes" } else { "no" });
                 if in_irq {
                     self.die_counter += 1;
-                    t.leaf("out_of_line_bug", &[("line", line.to_string())], "BUG");
+                    if t.on() {
+                        t.leaf("out_of_line_bug", &[("line", line.to_string())], "BUG");
+                    }
                     t.result("out_of_line_bug()");
                     let msg = format!(
                         "kernel BUG in header file at line {line}\n{}\n{}",
@@ -104,7 +106,9 @@ impl Machine {
             IrqCheck::Bug(line) => {
                 t.decide("in_interrupt()?", if in_irq { "yes" } else { "no" });
                 if in_irq {
-                    t.leaf("BUG", &[("at", format!("{file}:{line}"))], "BUG");
+                    if t.on() {
+                        t.leaf("BUG", &[("at", format!("{file}:{line}"))], "BUG");
+                    }
                     let (kind, v, msg) = self.bug(t, file, line);
                     let panic = self.profile.messages.panic_in_interrupt();
                     return Err((kind, v, format!("{msg}\n{panic}")));
@@ -112,11 +116,13 @@ impl Machine {
                 Ok(None)
             }
             IrqCheck::MightSleep(line) => {
-                t.leaf(
-                    "might_sleep",
-                    &[("at", format!("{file}:{line}"))],
-                    if in_atomic { "atomic" } else { "fine" },
-                );
+                if t.on() {
+                    t.leaf(
+                        "might_sleep",
+                        &[("at", format!("{file}:{line}"))],
+                        if in_atomic { "atomic" } else { "fine" },
+                    );
+                }
                 if !in_atomic {
                     t.decide("might_sleep(): atomic?", "no");
                     return Ok(None);
@@ -140,10 +146,14 @@ impl Machine {
                             .might_sleep
                             .map(|m| m.1)
                             .unwrap_or("-");
-                        t.decide(
-                            "might_sleep(): atomic?",
-                            format!("yes, but the check is compiled out without CONFIG_{option}"),
-                        );
+                        if t.on() {
+                            t.decide(
+                                "might_sleep(): atomic?",
+                                format!(
+                                    "yes, but the check is compiled out without CONFIG_{option}"
+                                ),
+                            );
+                        }
                         Ok(Some(format!(
                             "called in {} context: nothing is printed (the might_sleep() check needs \
                              CONFIG_{option}); the call may still sleep",
@@ -162,10 +172,12 @@ impl Machine {
         page: &PageRef,
         nonblock: bool,
     ) -> Done {
-        t.enter(
-            if nonblock { "kmap_nonblock" } else { "kmap" },
-            &[("page", format!("{page:?}"))],
-        );
+        if t.on() {
+            t.enter(
+                if nonblock { "kmap_nonblock" } else { "kmap" },
+                &[("page", format!("{page:?}"))],
+            );
+        }
         let (cpu, ti) = match self.running(t, task) {
             Ok(x) => x,
             Err(d) => return d,
@@ -190,12 +202,16 @@ impl Machine {
         if !self.is_highmem(pfn) {
             t.decide("PageHighMem(page)?", "no: lowmem has a permanent address");
             let v = PAGE_OFFSET + pfn * PAGE_SIZE;
-            t.leaf(
-                "page_address",
-                &[("page", format!("frame {pfn:#x}"))],
-                format!("{v:#010x}"),
-            );
-            t.result(format!("{v:#010x}"));
+            if t.on() {
+                t.leaf(
+                    "page_address",
+                    &[("page", format!("frame {pfn:#x}"))],
+                    format!("{v:#010x}"),
+                );
+            }
+            if t.on() {
+                t.result(format!("{v:#010x}"));
+            }
             return (
                 ResultKind::Ok,
                 Some(v),
@@ -229,8 +245,12 @@ impl Machine {
         pfn: u64,
         nonblock: bool,
     ) -> Done {
-        t.enter("kmap_high", &[("page", format!("frame {pfn:#x}"))]);
-        t.leaf("spin_lock", &[("lock", "kmap_lock".into())], "taken");
+        if t.on() {
+            t.enter("kmap_high", &[("page", format!("frame {pfn:#x}"))]);
+        }
+        if t.on() {
+            t.leaf("spin_lock", &[("lock", "kmap_lock".into())], "taken");
+        }
         let found = self.pkmap_ref().page_address(t, pfn);
         t.decide(
             "already mapped?",
@@ -241,7 +261,9 @@ impl Machine {
             None => match self.map_new_virtual(t, cpu, ti, pfn, nonblock) {
                 Mapped::At(v) => v,
                 Mapped::NoSlot => {
-                    t.leaf("spin_unlock", &[("lock", "kmap_lock".into())], "released");
+                    if t.on() {
+                        t.leaf("spin_unlock", &[("lock", "kmap_lock".into())], "released");
+                    }
                     t.result("NULL");
                     t.exit();
                     return (
@@ -267,23 +289,31 @@ impl Machine {
         let before = p.count[nr];
         p.count[nr] += 1;
         let after = p.count[nr];
-        t.change(
-            format!("pkmap_count[{nr}]"),
-            before.to_string(),
-            after.to_string(),
-        );
+        if t.on() {
+            t.change(
+                format!("pkmap_count[{nr}]"),
+                before.to_string(),
+                after.to_string(),
+            );
+        }
         t.decide("pkmap_count < 2? (BUG)", "no");
-        t.leaf("spin_unlock", &[("lock", "kmap_lock".into())], "released");
-        t.result(format!("{vaddr:#010x}"));
+        if t.on() {
+            t.leaf("spin_unlock", &[("lock", "kmap_lock".into())], "released");
+        }
+        if t.on() {
+            t.result(format!("{vaddr:#010x}"));
+        }
         t.exit();
         (
             ResultKind::Ok,
             Some(u64::from(vaddr)),
-            format!(
-                "frame {pfn:#x} mapped at {vaddr:#010x} (pkmap slot {nr}, {} user{})",
-                after - 1,
-                if after == 2 { "" } else { "s" }
-            ),
+            t.text(|| {
+                format!(
+                    "frame {pfn:#x} mapped at {vaddr:#010x} (pkmap slot {nr}, {} user{})",
+                    after - 1,
+                    if after == 2 { "" } else { "s" }
+                )
+            }),
         )
     }
 
@@ -297,7 +327,9 @@ impl Machine {
         pfn: u64,
         nonblock: bool,
     ) -> Mapped {
-        t.enter("map_new_virtual", &[("page", format!("frame {pfn:#x}"))]);
+        if t.on() {
+            t.enter("map_new_virtual", &[("page", format!("frame {pfn:#x}"))]);
+        }
         let slots = self.pkmap_ref().slots();
         let mut budget = slots;
         let mut probes = 0u32;
@@ -315,19 +347,25 @@ impl Machine {
                 budget = slots;
             }
             if self.pkmap_ref().count[nr as usize] == 0 {
-                t.change("last_pkmap_nr", start.to_string(), nr.to_string());
-                t.decide(
-                    "slot found?",
-                    format!(
-                        "yes: slot {nr} after {probes} probe{}",
-                        if probes == 1 { "" } else { "s" }
-                    ),
-                );
+                if t.on() {
+                    t.change("last_pkmap_nr", start.to_string(), nr.to_string());
+                }
+                if t.on() {
+                    t.decide(
+                        "slot found?",
+                        format!(
+                            "yes: slot {nr} after {probes} probe{}",
+                            if probes == 1 { "" } else { "s" }
+                        ),
+                    );
+                }
                 if !wrapped {
                     t.decide("wrapped to slot 0, so flush?", "no");
                 }
                 let v = self.install_pkmap(t, nr, pfn);
-                t.result(format!("{v:#010x}"));
+                if t.on() {
+                    t.result(format!("{v:#010x}"));
+                }
                 t.exit();
                 return Mapped::At(v);
             }
@@ -335,11 +373,15 @@ impl Machine {
             if budget > 0 {
                 continue;
             }
-            t.change("last_pkmap_nr", start.to_string(), nr.to_string());
-            t.decide(
-                "slot found?",
-                format!("no: {probes} probes, every slot in use"),
-            );
+            if t.on() {
+                t.change("last_pkmap_nr", start.to_string(), nr.to_string());
+            }
+            if t.on() {
+                t.decide(
+                    "slot found?",
+                    format!("no: {probes} probes, every slot in use"),
+                );
+            }
             if nonblock {
                 t.decide("slept?", "no: kmap_nonblock returns 0");
                 t.result("0");
@@ -360,23 +402,29 @@ impl Machine {
         let pte = Entry::new(mode, Pfn::new(pfn).addr(), self.kernel.page_kernel);
         let old = write_entry(&mut self.mem, mode, pt, u64::from(nr), pte);
         let v = self.pkmap_ref().addr(nr);
-        t.leaf(
-            "set_pte",
-            &[
-                ("pte", format!("pkmap_page_table[{nr}]")),
-                ("value", format!("{:#x}", pte.raw())),
-            ],
-            format!("mk_pte(page, kmap_prot) for {v:#010x}"),
-        );
-        t.change(
-            format!("pkmap_pte[{nr}]"),
-            format!("{:#x}", old.raw()),
-            format!("{:#x}", pte.raw()),
-        );
+        if t.on() {
+            t.leaf(
+                "set_pte",
+                &[
+                    ("pte", format!("pkmap_page_table[{nr}]")),
+                    ("value", format!("{:#x}", pte.raw())),
+                ],
+                format!("mk_pte(page, kmap_prot) for {v:#010x}"),
+            );
+        }
+        if t.on() {
+            t.change(
+                format!("pkmap_pte[{nr}]"),
+                format!("{:#x}", old.raw()),
+                format!("{:#x}", pte.raw()),
+            );
+        }
         let p = self.pkmap_mut();
         p.count[nr as usize] = 1;
         p.dirty[nr as usize] = true;
-        t.change(format!("pkmap_count[{nr}]"), "0", "1");
+        if t.on() {
+            t.change(format!("pkmap_count[{nr}]"), "0", "1");
+        }
         // An empty pool can only happen if the model's own bookkeeping broke; report it.
         if let Err(e) = self.pkmap_mut().set_page_address(t, pfn, Some(v)) {
             t.decide("set_page_address", e);
@@ -452,28 +500,35 @@ impl Machine {
             .pkmap_page_table
             .unwrap_or(self.kernel.swapper_pg_dir);
         let mut cleared = Vec::new();
+        let pages = self.pkmap_ref().slot_pages();
         for nr in 0..self.pkmap_ref().slots() {
             if self.pkmap_ref().count[nr as usize] != 1 {
                 continue;
             }
-            let Some(pfn) = self.pkmap_ref().page_at(nr) else {
+            let Some(pfn) = pages[nr as usize] else {
                 continue;
             };
             self.pkmap_mut().count[nr as usize] = 0;
             write_entry(&mut self.mem, mode, pt, u64::from(nr), Entry::empty(mode));
-            t.change(format!("pkmap_count[{nr}]"), "1", "0");
-            t.change(format!("pkmap_pte[{nr}]"), "mapped", "0x0");
+            if t.on() {
+                t.change(format!("pkmap_count[{nr}]"), "1", "0");
+            }
+            if t.on() {
+                t.change(format!("pkmap_pte[{nr}]"), "mapped", "0x0");
+            }
             let _ = self.pkmap_mut().set_page_address(t, pfn, None);
             cleared.push(nr);
         }
-        t.decide(
-            "slots at count 1",
-            if cleared.is_empty() {
-                "none".to_string()
-            } else {
-                format!("{} cleared: {}", cleared.len(), summarize(&cleared))
-            },
-        );
+        if t.on() {
+            t.decide(
+                "slots at count 1",
+                if cleared.is_empty() {
+                    "none".to_string()
+                } else {
+                    format!("{} cleared: {}", cleared.len(), summarize(&cleared))
+                },
+            );
+        }
         let flush = !(cleared.is_empty() && self.profile.pkmap.flush_only_if_cleared);
         if !flush {
             t.decide("need_flush?", "no: nothing was cleared");
@@ -492,7 +547,9 @@ impl Machine {
             t.enter(flush_fn, &args);
             t.decide("how", "the whole window: a full flush on every CPU");
             for cpu in 0..self.cpus.len() {
-                t.enter("do_flush_tlb_all", &[("cpu", cpu.to_string())]);
+                if t.on() {
+                    t.enter("do_flush_tlb_all", &[("cpu", cpu.to_string())]);
+                }
                 self.flush_tlb_all_local(t, cpu);
                 t.exit();
             }
@@ -506,7 +563,9 @@ impl Machine {
     }
 
     pub(super) fn op_kunmap(&mut self, t: &mut Tracer, task: &str, page: &PageRef) -> Done {
-        t.enter("kunmap", &[("page", format!("{page:?}"))]);
+        if t.on() {
+            t.enter("kunmap", &[("page", format!("{page:?}"))]);
+        }
         let (cpu, ti) = match self.running(t, task) {
             Ok(x) => x,
             Err(d) => return d,
@@ -541,8 +600,12 @@ impl Machine {
     /// next flush. A page without an address, or a count reaching 0, is a BUG (and the model
     /// leaves the state as it was).
     fn kunmap_high(&mut self, t: &mut Tracer, pfn: u64) -> Done {
-        t.enter("kunmap_high", &[("page", format!("frame {pfn:#x}"))]);
-        t.leaf("spin_lock", &[("lock", "kmap_lock".into())], "taken");
+        if t.on() {
+            t.enter("kunmap_high", &[("page", format!("frame {pfn:#x}"))]);
+        }
+        if t.on() {
+            t.leaf("spin_lock", &[("lock", "kmap_lock".into())], "taken");
+        }
         let (_, no_vaddr, zero) = self.profile.pkmap.bug_lines;
         let Some(vaddr) = self.pkmap_ref().page_address(t, pfn) else {
             t.decide("page has a pkmap address?", "no: BUG");
@@ -551,35 +614,47 @@ impl Machine {
         let nr = self.pkmap_ref().nr(vaddr) as usize;
         let before = self.pkmap_ref().count[nr];
         if before <= 1 {
-            t.decide(
-                &format!("--pkmap_count[{nr}]"),
-                "0: BUG (unbalanced kunmap)",
-            );
+            if t.on() {
+                t.decide(
+                    &format!("--pkmap_count[{nr}]"),
+                    "0: BUG (unbalanced kunmap)",
+                );
+            }
             return self.bug(t, "mm/highmem.c", zero);
         }
         self.pkmap_mut().count[nr] -= 1;
         let after = before - 1;
-        t.change(
-            format!("pkmap_count[{nr}]"),
-            before.to_string(),
-            after.to_string(),
-        );
-        t.decide(&format!("--pkmap_count[{nr}]"), after.to_string());
+        if t.on() {
+            t.change(
+                format!("pkmap_count[{nr}]"),
+                before.to_string(),
+                after.to_string(),
+            );
+        }
+        if t.on() {
+            t.decide(&format!("--pkmap_count[{nr}]"), after.to_string());
+        }
         let waiters: Vec<usize> = self.pkmap_ref().wait.clone();
         let need_wakeup = after == 1 && !waiters.is_empty();
         t.decide("need_wakeup?", if need_wakeup { "yes" } else { "no" });
-        t.leaf("spin_unlock", &[("lock", "kmap_lock".into())], "released");
+        if t.on() {
+            t.leaf("spin_unlock", &[("lock", "kmap_lock".into())], "released");
+        }
         let mut woke = Vec::new();
         if need_wakeup {
-            t.enter("wake_up", &[("queue", "pkmap_map_wait".into())]);
+            if t.on() {
+                t.enter("wake_up", &[("queue", "pkmap_map_wait".into())]);
+            }
             for w in waiters {
                 if matches!(self.tasks[w].state, TaskState::Sleeping { .. }) {
                     self.tasks[w].state = TaskState::Runnable;
-                    t.change(
-                        format!("task {}", self.tasks[w].name),
-                        "sleeping",
-                        "runnable",
-                    );
+                    if t.on() {
+                        t.change(
+                            format!("task {}", self.tasks[w].name),
+                            "sleeping",
+                            "runnable",
+                        );
+                    }
                     woke.push(self.tasks[w].name.clone());
                 }
             }
@@ -587,13 +662,16 @@ impl Machine {
             t.exit();
         }
         t.exit();
-        let mut msg = format!("{vaddr:#010x} released: pkmap slot {nr} at count {after}");
-        if after == 1 {
-            msg.push_str(" (unused, but stays mapped until the next flush)");
-        }
-        if !woke.is_empty() {
-            msg.push_str(&format!("; woke {}", woke.join(", ")));
-        }
+        let msg = t.text(|| {
+            let mut msg = format!("{vaddr:#010x} released: pkmap slot {nr} at count {after}");
+            if after == 1 {
+                msg.push_str(" (unused, but stays mapped until the next flush)");
+            }
+            if !woke.is_empty() {
+                msg.push_str(&format!("; woke {}", woke.join(", ")));
+            }
+            msg
+        });
         (ResultKind::Ok, None, msg)
     }
 

@@ -91,8 +91,10 @@ pub enum Level {
     Pte,
 }
 
-/// Physical-address bits 35:12 of a PAE entry: the 36-bit `MAXPHYADDR` of the era's CPUs.
-pub const PAE_ADDR_MASK: u64 = 0x0000_000f_ffff_f000;
+/// The address field of a PAE entry, bits 51:12. The era's CPUs implement 36 of them
+/// (`MAXPHYADDR`); a frame above 64 GiB still fits the field, as the kernel's `mk_pte` writes
+/// it, and the walk then finds reserved bits set.
+pub const PAE_ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
 /// Physical-address bits 31:12 of a 32-bit-paging entry.
 pub const NON_PAE_ADDR_MASK: u64 = 0xffff_f000;
 

@@ -439,32 +439,40 @@ impl PhysMem {
         out
     }
 
-    /// Reads bytes of physical memory.
+    /// Reads bytes of physical memory, page by page (frames never written read as zero; no
+    /// RAM reads as all ones).
     pub fn read(&self, addr: PhysAddr, buf: &mut [u8]) {
-        for (i, b) in buf.iter_mut().enumerate() {
-            let a = addr.as_u64() + i as u64;
-            let pfn = a / PAGE_SIZE;
-            *b = match self.contents.get(&pfn) {
-                Some(page) => page[(a % PAGE_SIZE) as usize],
-                None if self.frame(pfn).kind() == FrameKind::NotRam => 0xff,
-                None => 0,
-            };
+        let mut done = 0;
+        while done < buf.len() {
+            let a = addr.as_u64() + done as u64;
+            let (pfn, off) = (a / PAGE_SIZE, (a % PAGE_SIZE) as usize);
+            let n = (PAGE_SIZE as usize - off).min(buf.len() - done);
+            let out = &mut buf[done..done + n];
+            match self.contents.get(&pfn) {
+                Some(page) => out.copy_from_slice(&page[off..off + n]),
+                None if self.frame(pfn).kind() == FrameKind::NotRam => out.fill(0xff),
+                None => out.fill(0),
+            }
+            done += n;
         }
     }
 
-    /// Writes bytes of physical memory. Writes to addresses with no RAM are dropped.
+    /// Writes bytes of physical memory, page by page. Writes to addresses with no RAM are
+    /// dropped.
     pub fn write(&mut self, addr: PhysAddr, data: &[u8]) {
-        for (i, b) in data.iter().enumerate() {
-            let a = addr.as_u64() + i as u64;
-            let pfn = a / PAGE_SIZE;
-            if self.frame(pfn).kind() == FrameKind::NotRam {
-                continue;
+        let mut done = 0;
+        while done < data.len() {
+            let a = addr.as_u64() + done as u64;
+            let (pfn, off) = (a / PAGE_SIZE, (a % PAGE_SIZE) as usize);
+            let n = (PAGE_SIZE as usize - off).min(data.len() - done);
+            if self.frame(pfn).kind() != FrameKind::NotRam {
+                let page = self
+                    .contents
+                    .entry(pfn)
+                    .or_insert_with(|| vec![0u8; PAGE_SIZE as usize].into_boxed_slice());
+                page[off..off + n].copy_from_slice(&data[done..done + n]);
             }
-            let page = self
-                .contents
-                .entry(pfn)
-                .or_insert_with(|| vec![0u8; PAGE_SIZE as usize].into_boxed_slice());
-            page[(a % PAGE_SIZE) as usize] = *b;
+            done += n;
         }
     }
 
