@@ -613,9 +613,24 @@ pub enum VfreeIrq {
     Deferred,
 }
 
+/// The functions a `vmalloc()` goes through in an era (what its traces and call graph name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct VmNames {
+    /// The worker `vmalloc()` calls: `__vmalloc`, `__vmalloc_node`, `__vmalloc_node_range`.
+    pub inner: &'static str,
+    /// What reserves the area: `get_vm_area`, `__get_vm_area`, `__get_vm_area_node`.
+    pub get_area: &'static str,
+    /// What allocates the pages, where it is a function of its own (2.6.11 does it inline).
+    pub area: Option<&'static str>,
+    /// What writes the PTEs: `alloc_area_pmd` (2.4), `map_vm_area`, `vmap_pages_range` (6.1).
+    pub map: &'static str,
+}
+
 /// The era's vmalloc, vmap and ioremap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct VmallocRules {
+    /// The functions on the path.
+    pub names: VmNames,
     /// The search and the freeing.
     pub allocator: crate::vmalloc::Allocator,
     /// ioremap's alignment.
@@ -956,6 +971,12 @@ static V2_4_22: Profile = Profile {
     },
     sched_counts_own_disable: false,
     vmalloc: VmallocRules {
+        names: VmNames {
+            inner: "__vmalloc",
+            get_area: "get_vm_area",
+            area: Some("__vmalloc_area_pages"),
+            map: "alloc_area_pmd",
+        },
         allocator: crate::vmalloc::Allocator::Vmlist24,
         ioremap_align: IoremapAlign::None,
         fail: VmFailMsg::None,
@@ -1103,6 +1124,12 @@ static V2_6_11: Profile = Profile {
     },
     sched_counts_own_disable: false,
     vmalloc: VmallocRules {
+        names: VmNames {
+            inner: "__vmalloc",
+            get_area: "__get_vm_area",
+            area: None,
+            map: "map_vm_area",
+        },
         allocator: crate::vmalloc::Allocator::Vmlist26,
         ioremap_align: IoremapAlign::Fls,
         fail: VmFailMsg::OutOfSpace,
@@ -1261,6 +1288,12 @@ static V2_6_24: Profile = Profile {
     },
     sched_counts_own_disable: false,
     vmalloc: VmallocRules {
+        names: VmNames {
+            inner: "__vmalloc_node",
+            get_area: "__get_vm_area_node",
+            area: Some("__vmalloc_area_node"),
+            map: "map_vm_area",
+        },
         allocator: crate::vmalloc::Allocator::Vmlist26,
         ioremap_align: IoremapAlign::Fls,
         fail: VmFailMsg::OutOfSpace,
@@ -1421,6 +1454,12 @@ static V2_6_32: Profile = Profile {
     },
     sched_counts_own_disable: false,
     vmalloc: VmallocRules {
+        names: VmNames {
+            inner: "__vmalloc_node",
+            get_area: "__get_vm_area_node",
+            area: Some("__vmalloc_area_node"),
+            map: "map_vm_area",
+        },
         allocator: crate::vmalloc::Allocator::VmapLazy,
         ioremap_align: IoremapAlign::Fls,
         fail: VmFailMsg::VmapAllocation {
@@ -1661,6 +1700,12 @@ static V6_1: Profile = Profile {
     },
     sched_counts_own_disable: true,
     vmalloc: VmallocRules {
+        names: VmNames {
+            inner: "__vmalloc_node_range",
+            get_area: "__get_vm_area_node",
+            area: Some("__vmalloc_area_node"),
+            map: "vmap_pages_range",
+        },
         allocator: crate::vmalloc::Allocator::VmapFreeTree,
         ioremap_align: IoremapAlign::CountOrder,
         fail: VmFailMsg::VmapAllocation {

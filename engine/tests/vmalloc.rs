@@ -377,3 +377,84 @@ fn misuse_and_era_limits_are_script_errors() {
     assert!(out.refused);
     assert!(out.message.contains("came with 2.6.25") && out.message.contains("VmallocTotal:"));
 }
+
+/// Every call of a vmalloc or vfree trace that the era's graph names sits on a node of it,
+/// and the nodes the graph draws for a path really light up.
+#[test]
+fn traces_light_the_vmalloc_and_vfree_graphs() {
+    use highmem_engine::highmem::graph;
+    use highmem_engine::trace::Call;
+    fn paths<'a>(c: &'a Call, stack: &mut Vec<&'a str>, out: &mut Vec<Vec<&'a str>>) {
+        stack.push(&c.function);
+        out.push(stack.clone());
+        for k in &c.children {
+            paths(k, stack, out);
+        }
+        stack.pop();
+    }
+    for id in ProfileId::ALL {
+        let lazy = matches!(id, ProfileId::V2_6_32 | ProfileId::V6_1);
+        let mut text = format!(
+            "machine profile={id} ram=512M pae=off cpus=2\ntask A cpu=0\ntask B cpu=1\n\
+             vmalloc A size=64K as=a\nvmalloc A size=4K as=b\nvfree A a\n"
+        );
+        if lazy {
+            // Past lazy_max_pages() (64 MiB on two CPUs): the threshold purge.
+            text.push_str("vmalloc A size=40M as=big1\nvmalloc A size=40M as=big2\n");
+            text.push_str("vfree A big1\nvfree A big2\n");
+        }
+        text.push_str("irq_enter cpu=0\nvfree cpu=0 b\n");
+        let (m, outs) = play(&text);
+        let graphs = graph::graphs(m.profile());
+        let mut lit = std::collections::BTreeSet::new();
+        for (line, out) in &outs {
+            let Some(g) = graphs.iter().find(|g| g.root == out.trace.function) else {
+                continue;
+            };
+            if !["vmalloc", "vfree"].contains(&g.root) {
+                continue;
+            }
+            let known: Vec<&str> = g.nodes.iter().map(|n| n.function).collect();
+            let mut all = Vec::new();
+            paths(&out.trace, &mut Vec::new(), &mut all);
+            for p in all {
+                let mut reduced: Vec<&str> = p.into_iter().filter(|f| known.contains(f)).collect();
+                // A pages array is vmalloc'ed (and vfree'd) recursively: the graph shows the
+                // recursive call, not the whole graph again below it.
+                let inner = m.profile().vmalloc.names.inner;
+                for rec in [inner, "vfree"] {
+                    let at: Vec<usize> =
+                        (0..reduced.len()).filter(|&i| reduced[i] == rec).collect();
+                    if at.len() > 1 {
+                        reduced.truncate(at[1] + 1);
+                    }
+                }
+                let id_ = reduced.join(">");
+                assert!(
+                    g.nodes.iter().any(|n| n.id == id_),
+                    "{id}: line {line}: {id_} is not a node of {}",
+                    g.root
+                );
+            }
+            lit.extend(graph::lit(g, &out.trace));
+        }
+        let names = m.profile().vmalloc.names;
+        let map = format!(
+            "vmalloc>{}>{}{}",
+            names.inner,
+            names.area.map(|a| format!("{a}>")).unwrap_or_default(),
+            names.map
+        );
+        assert!(lit.contains(&map), "{id}: {lit:?}");
+        assert!(
+            lit.iter()
+                .any(|n| n.starts_with("vfree>") && n.contains("flush")),
+            "{id}: {lit:?}"
+        );
+        assert_eq!(
+            lit.iter().any(|n| n.contains("__purge_vmap_area_lazy")),
+            lazy,
+            "{id}: {lit:?}"
+        );
+    }
+}

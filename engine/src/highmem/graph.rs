@@ -1,5 +1,5 @@
 //! The call graphs of `kmap()`, `kunmap()`, `kmap_atomic()`, `kunmap_atomic()` (and 6.1's
-//! `kmap_local_page()`, `kunmap_local()`) for an era, as data the front-end draws, and which
+//! `kmap_local_page()`, `kunmap_local()`), `vmalloc()` and `vfree()` for an era, as data the front-end draws, and which
 //! of their nodes and edges an operation's trace went through.
 //!
 //! Every node is a function (or lock operation) the era's code calls on that path, with a
@@ -536,6 +536,229 @@ pub fn kunmap_atomic_graph(p: &Profile) -> CallGraph {
     }
 }
 
+/// The TLB flush of a kernel range as the era does it.
+fn flush_range_nodes(b: &mut Builder, p: &Profile, when: Option<&'static str>) {
+    let name = if p.name == "2.4.22" {
+        "flush_tlb_all"
+    } else {
+        "flush_tlb_kernel_range"
+    };
+    b.with(name, "", NodeKind::Tlb, when, |b| {
+        b.node(
+            "do_flush_tlb_all",
+            "do_flush_tlb_all (each CPU)",
+            NodeKind::Tlb,
+            p.vmalloc.flush_ceiling.map(|_| "more than 33 pages"),
+        );
+        if p.vmalloc.flush_ceiling.is_some() {
+            b.node(
+                "do_kernel_range_flush",
+                "do_kernel_range_flush (invlpg per page, each CPU)",
+                NodeKind::Tlb,
+                Some("33 pages or fewer"),
+            );
+        }
+    });
+}
+
+fn purge_nodes(b: &mut Builder, p: &Profile, when: Option<&'static str>) {
+    b.with(
+        "__purge_vmap_area_lazy",
+        "",
+        NodeKind::Function,
+        when,
+        |b| {
+            if p.vmalloc.allocator == crate::vmalloc::Allocator::VmapLazy {
+                b.node(
+                    "unmap_vmap_area",
+                    "unmap_vmap_area (clear the PTEs now)",
+                    NodeKind::Function,
+                    None,
+                );
+            }
+            flush_range_nodes(b, p, None);
+        },
+    );
+}
+
+/// The call graph of `vmalloc()` in this era.
+pub fn vmalloc_graph(p: &Profile) -> CallGraph {
+    let mut b = Builder {
+        profile: p,
+        nodes: Vec::new(),
+        path: Vec::new(),
+    };
+    let v = p.vmalloc;
+    let lazy = matches!(
+        v.allocator,
+        crate::vmalloc::Allocator::VmapLazy | crate::vmalloc::Allocator::VmapFreeTree
+    );
+    let pages = |b: &mut Builder| {
+        if v.pages_array {
+            b.node(
+                v.names.inner,
+                &format!("{} (the pages array)", v.names.inner),
+                NodeKind::Function,
+                Some("more than 1,024 pages"),
+            );
+        }
+        b.with(
+            "__alloc_pages",
+            "alloc_page (each page)",
+            NodeKind::Function,
+            None,
+            |b| {
+                b.node(
+                    "rmqueue",
+                    "rmqueue (zone by zone)",
+                    NodeKind::Function,
+                    None,
+                )
+            },
+        );
+        b.with(v.names.map, "", NodeKind::Function, None, |b| {
+            b.with(
+                "pte_alloc_kernel",
+                "",
+                NodeKind::Function,
+                Some("no page table yet"),
+                |b| {
+                    b.with(
+                        "__alloc_pages",
+                        "alloc_page (a page table)",
+                        NodeKind::Function,
+                        None,
+                        |b| b.node("rmqueue", "", NodeKind::Function, None),
+                    )
+                },
+            );
+            if v.eager_sync {
+                b.node(
+                    "arch_sync_kernel_mappings",
+                    "arch_sync_kernel_mappings (every pgd)",
+                    NodeKind::Function,
+                    Some("new PDE, no PAE"),
+                );
+            }
+        });
+    };
+    b.with("vmalloc", "", NodeKind::Function, None, |b| {
+        b.with(v.names.inner, "", NodeKind::Function, None, |b| {
+            b.with(v.names.get_area, "", NodeKind::Function, None, |b| {
+                if v.get_area_irq_bug.is_some() {
+                    b.node("BUG", "BUG()", NodeKind::Check, Some("in_interrupt()"));
+                }
+                if lazy {
+                    b.with("alloc_vmap_area", "", NodeKind::Function, None, |b| {
+                        purge_nodes(b, p, Some("no room: purge, retry once"));
+                    });
+                }
+            });
+            match v.names.area {
+                Some(area) => b.with(area, "", NodeKind::Function, None, pages),
+                None => pages(b),
+            }
+        });
+    });
+    CallGraph {
+        root: "vmalloc",
+        nodes: b.nodes,
+    }
+}
+
+/// The call graph of `vfree()` in this era.
+pub fn vfree_graph(p: &Profile) -> CallGraph {
+    let mut b = Builder {
+        profile: p,
+        nodes: Vec::new(),
+        path: Vec::new(),
+    };
+    let v = p.vmalloc;
+    use crate::vmalloc::Allocator;
+    b.with("vfree", "", NodeKind::Function, None, |b| {
+        match v.vfree_irq {
+            crate::profile::VfreeIrq::Bug(_) => {
+                b.node("BUG", "BUG()", NodeKind::Check, Some("in_interrupt()"))
+            }
+            crate::profile::VfreeIrq::Deferred => b.node(
+                "__vfree_deferred",
+                "__vfree_deferred (a workqueue)",
+                NodeKind::Sleep,
+                Some("in_interrupt()"),
+            ),
+            crate::profile::VfreeIrq::Unchecked => {}
+        }
+        let body = |b: &mut Builder| match v.allocator {
+            Allocator::Vmlist24 | Allocator::Vmlist26 => {
+                b.node(
+                    if v.allocator == Allocator::Vmlist24 {
+                        "vmfree_area_pages"
+                    } else {
+                        "unmap_vm_area"
+                    },
+                    "",
+                    NodeKind::Function,
+                    None,
+                );
+                flush_range_nodes(b, p, None);
+            }
+            Allocator::VmapLazy => {
+                b.node(
+                    "free_unmap_vmap_area_noflush",
+                    "free_unmap_vmap_area_noflush (PTEs stay)",
+                    NodeKind::Function,
+                    None,
+                );
+                b.node(
+                    "try_purge_vmap_area_lazy",
+                    "",
+                    NodeKind::Function,
+                    Some("vmap_lazy_nr > lazy_max_pages()"),
+                );
+                purge_nodes(b, p, Some("vmap_lazy_nr > lazy_max_pages()"));
+            }
+            Allocator::VmapFreeTree => {
+                b.node(
+                    "free_unmap_vmap_area",
+                    "free_unmap_vmap_area (PTEs cleared, no flush)",
+                    NodeKind::Function,
+                    None,
+                );
+                b.node(
+                    "drain_vmap_area_work",
+                    "",
+                    NodeKind::Function,
+                    Some("vmap_lazy_nr > lazy_max_pages()"),
+                );
+                purge_nodes(b, p, Some("vmap_lazy_nr > lazy_max_pages()"));
+            }
+        };
+        if v.allocator == Allocator::Vmlist24 {
+            body(b);
+        } else {
+            b.with("remove_vm_area", "", NodeKind::Function, None, body);
+        }
+        b.node(
+            "__free_page",
+            "__free_page (each page)",
+            NodeKind::Function,
+            None,
+        );
+        if v.pages_array {
+            b.node(
+                "vfree",
+                "vfree (the pages array)",
+                NodeKind::Function,
+                Some("more than 1,024 pages"),
+            );
+        }
+    });
+    CallGraph {
+        root: "vfree",
+        nodes: b.nodes,
+    }
+}
+
 /// Every graph this era has, by root.
 pub fn graphs(p: &Profile) -> Vec<CallGraph> {
     let mut g = vec![
@@ -543,6 +766,8 @@ pub fn graphs(p: &Profile) -> Vec<CallGraph> {
         kunmap_graph(p),
         kmap_atomic_graph(p),
         kunmap_atomic_graph(p),
+        vmalloc_graph(p),
+        vfree_graph(p),
     ];
     if p.atomic.local.is_some() {
         g.push(kmap_local_graph(p));
@@ -619,8 +844,8 @@ mod tests {
         let a61 = kmap_atomic_graph(ProfileId::V6_1.profile());
         assert!(a61.nodes.iter().any(|n| n.id
             == "kmap_atomic>__kmap_local_page_prot>__kmap_local_pfn_prot>kmap_local_idx_push"));
-        assert_eq!(graphs(ProfileId::V6_1.profile()).len(), 6);
-        assert_eq!(graphs(ProfileId::V2_6_11.profile()).len(), 4);
+        assert_eq!(graphs(ProfileId::V6_1.profile()).len(), 8);
+        assert_eq!(graphs(ProfileId::V2_6_11.profile()).len(), 6);
         for g in graphs(ProfileId::V2_6_24.profile())
             .iter()
             .chain(graphs(ProfileId::V6_1.profile()).iter())

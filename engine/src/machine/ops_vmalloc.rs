@@ -104,18 +104,17 @@ impl Machine {
             return Ok((pde.addr(), pti));
         }
         let gfp = super::Gfp::parse("GFP_KERNEL").map_err(|e| e.to_string())?;
+        t.enter("pte_alloc_kernel", &[("addr", format!("{va:#010x}"))]);
         let Some(rec) = self.alloc(t, &gfp, 0) else {
+            t.exit();
             return Err("no memory for a page table".into());
         };
         self.mem.clear_frame(rec.pfn);
         let table = Pfn::new(rec.pfn).addr();
         let new = Entry::from_raw(mode, table.as_u64() | 0x067);
         write_entry(&mut self.mem, mode, pd, index, new);
-        t.leaf(
-            "pte_alloc_kernel",
-            &[("addr", format!("{va:#010x}"))],
-            format!("page table at {}", hex(table.as_u64())),
-        );
+        t.result(format!("page table at {}", hex(table.as_u64())));
+        t.exit();
         t.change(
             format!("pde@{}", hex(pd.as_u64() + index * mode.entry_size())),
             "0x0",
@@ -292,10 +291,14 @@ impl Machine {
         flags: u32,
     ) -> Result<u32, Done> {
         let rules = self.profile.vmalloc;
-        let func = match rules.allocator {
-            Allocator::Vmlist24 => "get_vm_area",
-            Allocator::Vmlist26 => "__get_vm_area",
-            _ => "__get_vm_area_node",
+        let func = if flags == VM_ALLOC {
+            rules.names.get_area
+        } else {
+            match rules.allocator {
+                Allocator::Vmlist24 => "get_vm_area",
+                Allocator::Vmlist26 => "__get_vm_area",
+                _ => "__get_vm_area_node",
+            }
         };
         let flag = match flags {
             VM_IOREMAP => "VM_IOREMAP",
@@ -328,11 +331,21 @@ impl Machine {
             format!("{} + 4 KiB = {} bytes", size, with_guard),
         );
         let (start, end) = (self.vm.start, self.vm.end);
+        let lazy_era = matches!(
+            rules.allocator,
+            Allocator::VmapLazy | Allocator::VmapFreeTree
+        );
+        if lazy_era {
+            t.enter("alloc_vmap_area", &[]);
+        }
         let mut found = self.vm.find(with_guard, align, start, end);
         if found.is_err() && !self.vm.lazy.is_empty() {
             t.decide("fits?", "no: purge the lazily freed areas and try again");
             self.purge_lazy(t);
             found = self.vm.find(with_guard, align, start, end);
+        }
+        if lazy_era {
+            t.exit();
         }
         match found {
             Ok(addr) => {
@@ -451,12 +464,7 @@ impl Machine {
         caller: &str,
     ) -> Result<u32, Done> {
         let rules = self.profile.vmalloc;
-        let inner = match rules.allocator {
-            Allocator::Vmlist24 | Allocator::Vmlist26 => "__vmalloc",
-            Allocator::VmapLazy => "__vmalloc_node",
-            Allocator::VmapFreeTree => "__vmalloc_node_range",
-        };
-        t.enter(inner, &[("size", hex(size))]);
+        t.enter(rules.names.inner, &[("size", hex(size))]);
         let aligned = size.div_ceil(PAGE_SIZE) * PAGE_SIZE;
         let total_pages = self.mem.zones().iter().map(|z| z.managed).sum::<u64>();
         if aligned == 0 || aligned / PAGE_SIZE > total_pages {
@@ -505,7 +513,10 @@ impl Machine {
             array: PagesArray::None,
         });
         let nr = size32 / PAGE;
-        t.enter("__vmalloc_area_node", &[("pages", nr.to_string())]);
+        let area_fn = rules.names.area;
+        if let Some(f) = area_fn {
+            t.enter(f, &[("pages", nr.to_string())]);
+        }
         // The pages array: kmalloc'ed up to a page of pointers, vmalloc'ed beyond.
         if rules.pages_array {
             let array_size = u64::from(nr) * 4;
@@ -563,7 +574,9 @@ impl Machine {
                             self.free_area_now(t, arr);
                         }
                     }
-                    t.exit();
+                    if area_fn.is_some() {
+                        t.exit();
+                    }
                     t.exit();
                     return Err((
                         ResultKind::Warn,
@@ -585,28 +598,21 @@ impl Machine {
             format!("{nr} × alloc_page: {}", self.zone_summary(&pages)),
         );
         // Map them in init_mm.
-        t.enter(
-            if rules.allocator == Allocator::VmapFreeTree {
-                "vmap_pages_range"
-            } else {
-                "map_vm_area"
-            },
-            &[("addr", format!("{addr:#010x}"))],
-        );
+        t.enter(rules.names.map, &[("addr", format!("{addr:#010x}"))]);
         let mode = self.kernel.mode;
         let flags = self.kernel.page_kernel;
         for (i, &p) in pages.iter().enumerate() {
             let va = addr + i as u32 * PAGE;
             let e = Entry::new(mode, Pfn::new(p).addr(), flags);
             if let Err(why) = self.write_kernel_pte(t, va, e) {
-                t.exit();
-                t.exit();
                 return Err(refuse(t, why));
             }
         }
         t.decide("TLB flush?", "no: the PTEs went from empty to present");
         t.exit();
-        t.exit();
+        if area_fn.is_some() {
+            t.exit();
+        }
         t.result(format!("{addr:#010x}"));
         t.exit();
         self.vm.areas.get_mut(&addr).expect("just inserted").pages = pages;
@@ -722,7 +728,11 @@ impl Machine {
                 ),
             );
         };
-        t.enter("remove_vm_area", &[("addr", format!("{addr:#010x}"))]);
+        // 2.4's vfree unlinks the area itself; later eras call remove_vm_area().
+        let own_fn = rules.allocator != Allocator::Vmlist24;
+        if own_fn {
+            t.enter("remove_vm_area", &[("addr", format!("{addr:#010x}"))]);
+        }
         let (start, end) = (area.addr, area.end());
         let mut notes = Vec::new();
         match rules.allocator {
@@ -789,7 +799,9 @@ impl Machine {
                 notes.push("the lazy pages passed lazy_max_pages(): purged".into());
             }
         }
-        t.exit();
+        if own_fn {
+            t.exit();
+        }
         if free_pages && area.flags & (VM_MAP | VM_IOREMAP) == 0 {
             for &p in &area.pages {
                 let _ = self.mem.free(p, 0);
