@@ -12,8 +12,9 @@
 //! a task or a named block no earlier line created, or a CPU the machine lacks, is reported as
 //! `LINE:COL: message` and nothing runs. The operations are listed in the README.
 
+use crate::addr::PhysAddr;
 use crate::cpu::CpuModel;
-use crate::e820::E820Map;
+use crate::e820::{E820Entry, E820Map, E820Type};
 use crate::machine::{
     AreaRef, Gfp, IoCache, Machine, MachineConfig, MachineError, Op, Outcome, PageRef, Prot,
     VmallocFlavor, Who,
@@ -396,7 +397,7 @@ pub fn parse(
             if first.text != "machine" {
                 return Err(first.err(line, "a script starts with a 'machine' line"));
             }
-            let cfg = machine_line(&args, read_file)?;
+            let cfg = parse_machine_line(&args, read_file)?;
             known.cpus = cfg.cpus;
             known.profile = cfg.profile;
             config = Some(cfg);
@@ -421,7 +422,7 @@ pub fn parse(
     Ok(Script { config, steps })
 }
 
-fn machine_line(
+fn parse_machine_line(
     a: &Args,
     read_file: &dyn Fn(&str) -> Result<String, String>,
 ) -> Result<MachineConfig, ScriptError> {
@@ -440,6 +441,7 @@ fn machine_line(
             "config",
             "debug_sleep",
             "skip_pkmap_flush",
+            "e820map",
         ],
         0,
     )?;
@@ -453,16 +455,28 @@ fn machine_line(
             ),
         )
     })?;
-    let e820 = match (a.get("ram"), a.get("e820")) {
-        (Some(_), Some(_)) => return Err(a.verr("e820", "give ram= or e820=, not both")),
-        (None, None) => return Err(a.verr("profile", "the machine needs ram=SIZE or e820=FILE")),
-        (Some(r), None) => {
+    let given = ["ram", "e820", "e820map"]
+        .iter()
+        .filter(|k| a.get(k).is_some())
+        .count();
+    if given > 1 {
+        return Err(a.verr("e820", "give one of ram=, e820= or e820map="));
+    }
+    let e820 = match (a.get("ram"), a.get("e820"), a.get("e820map")) {
+        (Some(r), _, _) => {
             let bytes = parse_size(r).map_err(|e| a.verr("ram", e.to_string()))?;
             E820Map::qemu_pc(bytes).map_err(|e| a.verr("ram", e.to_string()))?
         }
-        (None, Some(file)) => {
+        (_, Some(file), _) => {
             let text = read_file(file).map_err(|e| a.verr("e820", e))?;
             E820Map::parse_log(&text).map_err(|e| a.verr("e820", format!("{file}: {e}")))?
+        }
+        (_, _, Some(list)) => parse_e820map(list).map_err(|e| a.verr("e820map", e))?,
+        _ => {
+            return Err(a.verr(
+                "profile",
+                "the machine needs ram=SIZE, e820=FILE or e820map=START-END:TYPE,…",
+            ))
         }
     };
     let size = |key: &str| -> Result<Option<u64>, ScriptError> {
@@ -543,6 +557,143 @@ fn machine_line(
         message: e.to_string(),
     })?;
     Ok(cfg)
+}
+
+/// An e820 map written inline: `START-END:TYPE,…`, hex bounds (end exclusive), type numbers
+/// as the firmware gives them (1 usable, 2 reserved, 3 ACPI data, 4 ACPI NVS, 5 unusable).
+fn parse_e820map(list: &str) -> Result<E820Map, String> {
+    let mut entries = Vec::new();
+    for (i, item) in list.split(',').enumerate() {
+        let bad = || format!("e820map: entry {} ('{item}') is not START-END:TYPE", i + 1);
+        let (range, kind) = item.split_once(':').ok_or_else(bad)?;
+        let (start, end) = range.split_once('-').ok_or_else(bad)?;
+        let (start, end) = (
+            parse_number(start).ok_or_else(bad)?,
+            parse_number(end).ok_or_else(bad)?,
+        );
+        let kind = match kind.parse::<u32>().map_err(|_| bad())? {
+            1 => E820Type::Usable,
+            2 => E820Type::Reserved,
+            3 => E820Type::AcpiData,
+            4 => E820Type::AcpiNvs,
+            5 => E820Type::Unusable,
+            n @ (7 | 12) => E820Type::Persistent(n),
+            n => E820Type::Other(n),
+        };
+        entries.push(E820Entry {
+            start: PhysAddr::new(start),
+            end: PhysAddr::new(end),
+            kind,
+        });
+    }
+    if entries.len() > 128 {
+        return Err("e820map: more than 128 entries".into());
+    }
+    E820Map::from_entries(entries).map_err(|e| format!("e820map: {e}"))
+}
+
+fn e820_type_number(kind: E820Type) -> u32 {
+    match kind {
+        E820Type::Usable => 1,
+        E820Type::Reserved => 2,
+        E820Type::AcpiData => 3,
+        E820Type::AcpiNvs => 4,
+        E820Type::Unusable => 5,
+        E820Type::Persistent(n) | E820Type::Other(n) => n,
+    }
+}
+
+fn size_word(bytes: u64) -> String {
+    const K: u64 = 1024;
+    match bytes {
+        0 => "0".into(),
+        b if b % (K * K * K) == 0 => format!("{}G", b / (K * K * K)),
+        b if b % (K * K) == 0 => format!("{}M", b / (K * K)),
+        b if b % K == 0 => format!("{}K", b / K),
+        b => b.to_string(),
+    }
+}
+
+/// The `machine` line that [`parse`] reads back into this configuration: `ram=` when the map
+/// is the QEMU map of that much RAM, else the map inline (`e820map=`).
+pub fn machine_line(config: &MachineConfig) -> String {
+    let mut line = format!("machine profile={}", config.profile.name());
+    // qemu_pc(ram) leaves ram − 0x80400 bytes usable (640 KiB − 1 KiB, less the top 128 KiB).
+    let ram = config.e820.usable_bytes() + 0x8_0400;
+    if E820Map::qemu_pc(ram).as_ref() == Ok(&config.e820) {
+        line.push_str(&format!(" ram={}", size_word(ram)));
+    } else {
+        let list: Vec<String> = config
+            .e820
+            .entries()
+            .iter()
+            .map(|e| {
+                format!(
+                    "{:#x}-{:#x}:{}",
+                    e.start.as_u64(),
+                    e.end.as_u64(),
+                    e820_type_number(e.kind)
+                )
+            })
+            .collect();
+        line.push_str(&format!(" e820map={}", list.join(",")));
+    }
+    let on = |b: bool| if b { "on" } else { "off" };
+    line.push_str(&format!(
+        " pae={} highmem={} cpus={}",
+        on(config.pae),
+        on(config.highmem),
+        config.cpus
+    ));
+    if let Some(n) = config.nr_cpus {
+        line.push_str(&format!(" nr_cpus={n}"));
+    }
+    if let Some(v) = config.vmalloc {
+        line.push_str(&format!(" vmalloc={}", size_word(v)));
+    }
+    if let Some(m) = config.cpu_model {
+        line.push_str(&format!(" cpu={}", m.key()));
+    }
+    if let Some((entries, ways)) = config.tlb {
+        line.push_str(&format!(" tlb={entries}x{ways}"));
+    }
+    if let Some(c) = config.config {
+        let p = config.profile.profile();
+        let changed: Vec<String> = crate::profile::ConfigOpt::ALL
+            .iter()
+            .filter(|&&o| c.has(o) != p.default_config.has(o))
+            .filter_map(|&o| {
+                let name = p.config_name(o)?;
+                // A negated name (`!X86_F00F_WORKS_OK`) is set when the option is off.
+                let (name, on) = match name.strip_prefix('!') {
+                    Some(n) => (n, !c.has(o)),
+                    None => (name, c.has(o)),
+                };
+                Some(format!("{name}={}", if on { "y" } else { "n" }))
+            })
+            .collect();
+        if !changed.is_empty() {
+            line.push_str(&format!(" config={}", changed.join(",")));
+        }
+    }
+    if config.debug_sleep {
+        line.push_str(" debug_sleep=on");
+    }
+    if config.skip_pkmap_flush {
+        line.push_str(" skip_pkmap_flush=on");
+    }
+    line
+}
+
+/// A whole script: the machine line and one line per op.
+pub fn script_text(config: &MachineConfig, ops: &[Op]) -> String {
+    let mut out = machine_line(config);
+    out.push('\n');
+    for op in ops {
+        out.push_str(&op_text(op));
+        out.push('\n');
+    }
+    out
 }
 
 /// The most operations one line may expand into (`count=`).
@@ -1347,6 +1498,61 @@ mod tests {
         assert_eq!(parse_number("0xzz"), None);
         let w = words("  é read  x=1");
         assert_eq!(w.iter().map(|w| w.col).collect::<Vec<_>>(), [3, 5, 11]);
+    }
+
+    /// A configuration printed as a machine line parses back to itself, whether its map is
+    /// QEMU's or anything else (written inline).
+    #[test]
+    fn machine_lines_parse_back() {
+        let log = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/boot-6.1-686-pae-2G.txt"
+        ))
+        .unwrap();
+        let real = E820Map::parse_log(&log).unwrap();
+        let mut configs = vec![
+            MachineConfig::new(ProfileId::V6_1, E820Map::qemu_pc(2 << 30).unwrap()),
+            MachineConfig::new(ProfileId::V6_1, real),
+        ];
+        let mut c = MachineConfig::new(ProfileId::V2_4_22, E820Map::qemu_pc(5 << 30).unwrap());
+        c.pae = false;
+        c.cpus = 2;
+        c.nr_cpus = Some(32);
+        c.cpu_model = Some(CpuModel::ALL[0]);
+        c.tlb = Some((64, 4));
+        c.debug_sleep = true;
+        c.skip_pkmap_flush = true;
+        let p = ProfileId::V2_4_22.profile();
+        c.config = Some(
+            p.default_config
+                .set(crate::profile::ConfigOpt::DebugHighmem, true)
+                .set(
+                    crate::profile::ConfigOpt::F00fBug,
+                    !p.default_config.has(crate::profile::ConfigOpt::F00fBug),
+                ),
+        );
+        configs.push(c);
+        let mut c = MachineConfig::new(ProfileId::V2_6_32, E820Map::qemu_pc(1 << 30).unwrap());
+        c.vmalloc = Some(256 << 20);
+        configs.push(c);
+        for c in configs {
+            let line = machine_line(&c);
+            let s = parse(&line, &no_files).unwrap_or_else(|e| panic!("{e}\n{line}"));
+            let want = MachineConfig {
+                config: c
+                    .config
+                    .filter(|k| *k != c.profile.profile().default_config)
+                    .or(c.config),
+                ..c.clone()
+            };
+            assert_eq!(s.config.e820, want.e820, "{line}");
+            assert_eq!(machine_line(&s.config), line);
+        }
+        assert!(parse("machine profile=6.1 e820map=0x0-0x1000:1", &no_files).is_err());
+        assert!(parse("machine profile=6.1 e820map=zz", &no_files)
+            .unwrap_err()
+            .to_string()
+            .contains("not START-END:TYPE"));
     }
 
     /// Every op the printer writes is read back as the same op.

@@ -458,3 +458,34 @@ fn traces_light_the_vmalloc_and_vfree_graphs() {
         );
     }
 }
+
+/// The figures the history plots draw: fragmentation rises when every other area is freed,
+/// TLB hits and misses count accesses, pkmap occupancy follows kmap.
+#[test]
+fn metrics_follow_the_machine() {
+    let mut text = String::from("machine profile=6.1 ram=1G vmalloc=1M\ntask A cpu=0\n");
+    for i in 1..=15 {
+        text.push_str(&format!("vmalloc A size=64K as=a{i}\n"));
+    }
+    let (m, _) = play(&text);
+    let full = m.metrics();
+    assert_eq!(full.vmalloc_areas, 15);
+    assert_eq!(full.vmalloc_used, 15 * 17 * 4096);
+    for i in (1..=15).step_by(2) {
+        text.push_str(&format!("vfree A a{i}\n"));
+    }
+    text.push_str("purge_vmap_area_lazy\nkmap A pfn=0x3f000\nkmap A pfn=0x3f001\n");
+    let (m, outs) = play(&text);
+    let after = m.metrics();
+    assert_eq!(after.vmalloc_holes, 8);
+    assert!(after.vmalloc_fragmentation() > 0.8, "{after:?}");
+    assert_eq!(after.vmalloc_largest_free, 18 * 4096);
+    assert_eq!(after.pkmap_in_use, 2);
+    let va = outs.last().unwrap().1.value.unwrap();
+    let (m, _) = play(&format!(
+        "{text}read cpu=0 vaddr={va:#x}\nread cpu=0 vaddr={va:#x}\n"
+    ));
+    let m2 = m.metrics();
+    assert_eq!(m2.tlb_hits - after.tlb_hits, 1);
+    assert!(m2.tlb_hit_rate() > 0.0);
+}

@@ -945,6 +945,53 @@ impl Machine {
         }
     }
 
+    /// Figures for plots over the op history: TLB hits and misses, pkmap occupancy, vmalloc
+    /// use and fragmentation.
+    pub fn metrics(&self) -> Metrics {
+        let (hits, misses) = self.cpus.iter().fold((0, 0), |(h, m), c| {
+            (h + c.tlb.counters.hits, m + c.tlb.counters.misses)
+        });
+        let (pkmap_in_use, pkmap_unflushed, pkmap_slots) = match &self.pkmap {
+            Some(p) => (
+                p.count.iter().filter(|&&c| c >= 2).count() as u32,
+                p.count.iter().filter(|&&c| c == 1).count() as u32,
+                p.slots(),
+            ),
+            None => (0, 0, 0),
+        };
+        let gaps = self.vm.gaps();
+        let free: u64 = gaps.iter().map(|(s, e)| u64::from(e - s)).sum();
+        let largest = gaps
+            .iter()
+            .map(|(s, e)| u64::from(e - s))
+            .max()
+            .unwrap_or(0);
+        Metrics {
+            tlb_hits: hits,
+            tlb_misses: misses,
+            pkmap_in_use,
+            pkmap_unflushed,
+            pkmap_slots,
+            kmap_slots_held: self
+                .kmap_slots()
+                .iter()
+                .filter(|s| !s.holders.is_empty())
+                .count(),
+            vmalloc_total: u64::from(self.vm.end - self.vm.start),
+            vmalloc_areas: self.vm.areas.len(),
+            vmalloc_used: self.vm.areas.values().map(|a| u64::from(a.size)).sum(),
+            vmalloc_lazy: self
+                .vm
+                .lazy
+                .values()
+                .map(|l| u64::from(l.end - l.start))
+                .sum(),
+            vmalloc_free: free,
+            vmalloc_largest_free: largest,
+            vmalloc_holes: gaps.len(),
+        }
+    }
+
     /// The preempt count of a CPU as its kernel would hold it (2.4 has none: 0).
     pub fn preempt_count(&self, c: &Cpu) -> u32 {
         match self.profile.messages.preempt {
@@ -1066,6 +1113,59 @@ impl Machine {
             }
         }
         Ok(())
+    }
+}
+
+/// Figures a plot over the op history draws (see [`Machine::metrics`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Metrics {
+    /// TLB hits, all CPUs.
+    pub tlb_hits: u64,
+    /// TLB misses, all CPUs.
+    pub tlb_misses: u64,
+    /// pkmap slots with users (count ≥ 2).
+    pub pkmap_in_use: u32,
+    /// pkmap slots unused but not yet flushed (count 1).
+    pub pkmap_unflushed: u32,
+    /// `LAST_PKMAP` (0 without HIGHMEM).
+    pub pkmap_slots: u32,
+    /// Temporary-map slots someone holds.
+    pub kmap_slots_held: usize,
+    /// Bytes from `VMALLOC_START` to `VMALLOC_END`.
+    pub vmalloc_total: u64,
+    /// Live areas.
+    pub vmalloc_areas: usize,
+    /// Bytes the live areas take, guard pages included.
+    pub vmalloc_used: u64,
+    /// Bytes lazily freed and not yet purged.
+    pub vmalloc_lazy: u64,
+    /// Free bytes.
+    pub vmalloc_free: u64,
+    /// The largest free hole: the biggest area that could still be reserved.
+    pub vmalloc_largest_free: u64,
+    /// Free holes.
+    pub vmalloc_holes: usize,
+}
+
+impl Metrics {
+    /// The TLB hit rate so far (0 before any access).
+    pub fn tlb_hit_rate(&self) -> f64 {
+        let all = self.tlb_hits + self.tlb_misses;
+        if all == 0 {
+            0.0
+        } else {
+            self.tlb_hits as f64 / all as f64
+        }
+    }
+
+    /// vmalloc fragmentation: the share of free space not in the largest hole (0 when all
+    /// free space is one hole).
+    pub fn vmalloc_fragmentation(&self) -> f64 {
+        if self.vmalloc_free == 0 {
+            0.0
+        } else {
+            1.0 - self.vmalloc_largest_free as f64 / self.vmalloc_free as f64
+        }
     }
 }
 
