@@ -82,6 +82,29 @@ fn json_has_outcomes_with_traces_and_state() {
         .unwrap()
         .starts_with("Node 0, zone      DMA"));
     assert_eq!(state["tasks"].as_array().unwrap().len(), 2);
+    // The keys DESIGN.md promises, at the top of `state`.
+    assert_eq!(state["pkmap_count"].as_array().unwrap().len(), 512);
+    assert_eq!(state["last_pkmap_nr"], 0);
+    assert_eq!(state["page_address_htable"].as_array().unwrap().len(), 128);
+    assert!(state["pkmap_wait"].as_array().unwrap().is_empty());
+    assert!(state["vmalloc"].as_array().is_some());
+}
+
+/// vmalloc areas in the JSON state as `{start, end, size, pages}`, and /proc/vmallocinfo.
+#[test]
+fn json_state_lists_vmalloc_areas() {
+    let out = ok(&["run", "tests/scenarios/vmalloc-6.1-boot.hm", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let areas = v["state"]["vmalloc"].as_array().unwrap();
+    assert_eq!(areas.len(), 7);
+    assert_eq!(areas[0]["start"], "0xf77fe000");
+    assert_eq!(areas[0]["end"], "0xf7800000");
+    assert_eq!(areas[0]["size"], 8192);
+    assert_eq!(areas[3]["pages"], 1);
+    assert!(v["state"]["vmallocinfo"]
+        .as_str()
+        .unwrap()
+        .starts_with("0xf77fe000-0xf7800000    8192 acpi_os_map_iomem"));
 }
 
 #[test]

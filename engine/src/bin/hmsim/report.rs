@@ -291,6 +291,20 @@ pub fn json(m: &Machine, ran: &[Ran]) -> String {
             .map(|c| json!({ "cpu": c.id, "entries": c.tlb, "counters": c.tlb_counters }))
             .collect();
         obj.insert("tlb".into(), Value::Array(tlb));
+        // The pkmap keys also at the top of `state`, where DESIGN.md's contract names them.
+        if let Some(p) = snapshot.pkmap.as_ref() {
+            for (k, v) in [
+                ("pkmap_count", serde_json::to_value(&p.pkmap_count)),
+                ("last_pkmap_nr", serde_json::to_value(p.last_pkmap_nr)),
+                (
+                    "page_address_htable",
+                    serde_json::to_value(&p.page_address_htable),
+                ),
+                ("pkmap_wait", serde_json::to_value(&p.pkmap_wait)),
+            ] {
+                obj.insert(k.into(), v.unwrap_or(Value::Null));
+            }
+        }
     }
     let doc = json!({ "outcomes": outcomes, "state": state });
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
