@@ -1,6 +1,6 @@
 // Shared helpers for the end-to-end tests of the built Highmem Lab site.
 //
-//   import { serveDist, launchBrowser, newPage, runHmsim } from '../harness.mjs';
+//   import { serveDist, launchBrowser, newPage, runHmsim, runXtask } from '../harness.mjs';
 //
 // Everything runs locally: the site is served on 127.0.0.1 by a small Node server started
 // and stopped by the test itself, Chromium is the system one (/usr/bin/chromium, never
@@ -10,11 +10,12 @@
 //   DIST_DIR       the built site (default: ../dist, relative to this file)
 //   CHROMIUM_PATH  the Chromium executable (default: /usr/bin/chromium)
 //   HMSIM          the hmsim binary (default: ../target/debug/hmsim)
+//   XTASK          the xtask binary (cargo xtask test sets it; default: cargo run -p xtask)
 //   OUTPUT_DIR     where tests may write screenshots and other artefacts (default: ./output)
 
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const DIST_DIR = path.resolve(process.env.DIST_DIR ?? path.join(HERE, '..', 'dist'));
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const HMSIM = path.resolve(process.env.HMSIM ?? path.join(HERE, '..', 'target', 'debug', 'hmsim'));
+export const XTASK = process.env.XTASK ? path.resolve(process.env.XTASK) : undefined;
 export const OUTPUT_DIR = path.resolve(process.env.OUTPUT_DIR ?? path.join(HERE, 'output'));
 
 export const CHROMIUM_ARGS = [
@@ -64,8 +66,11 @@ export function mimeType(file) {
 /**
  * Serve `root` (default DIST_DIR) on 127.0.0.1 with an ephemeral port.
  * Returns { url, port, close() }; `url` ends with '/'.
+ * Options: { port } to listen on that port instead (e.g. to serve another build at the same
+ * origin after closing the first server); { headers } added to every response (e.g. the
+ * Content-Security-Policy that `cargo xtask serve` sends).
  */
-export async function serveDist(root = DIST_DIR) {
+export async function serveDist(root = DIST_DIR, { port: listenPort = 0, headers = {} } = {}) {
   root = path.resolve(root);
   const rootStat = await stat(root).catch(() => null);
   if (!rootStat?.isDirectory()) {
@@ -73,6 +78,7 @@ export async function serveDist(root = DIST_DIR) {
   }
 
   const server = http.createServer(async (req, res) => {
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     const send = (status, body) => {
       res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
       res.end(req.method === 'HEAD' ? undefined : body);
@@ -114,7 +120,7 @@ export async function serveDist(root = DIST_DIR) {
 
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(listenPort, '127.0.0.1', resolve);
   });
   const { port } = server.address();
   return {
@@ -190,6 +196,19 @@ export async function newPage(browser, options = {}) {
   context.on('weberror', (webError) => pageError(webError.error()));
 
   const page = await context.newPage();
+  // The site's Content-Security-Policy refuses inline scripts, and so Playwright's
+  // addScriptTag({ path }) or ({ content }), which inserts one (the accessibility tests bring
+  // in axe-core that way). Such test tooling is evaluated through the DevTools protocol
+  // instead, which the policy does not govern; it resolves to null rather than to the
+  // <script> element. With { url } (a same-origin file is allowed) it is Playwright's own.
+  const addScriptTag = page.addScriptTag.bind(page);
+  page.addScriptTag = async (options = {}) => {
+    if (options.url !== undefined || options.type === 'module') return addScriptTag(options);
+    const source = options.content ?? (await readFile(options.path, 'utf8'));
+    const name = options.path ?? 'test-tooling.js';
+    await page.evaluate(`${source}\n;void 0;\n//# sourceURL=${name}`);
+    return null;
+  };
   page.on('console', (msg) => {
     if (msg.type() === 'error') {
       const loc = msg.location();
@@ -244,6 +263,24 @@ export function runHmsim(args, { input, cwd } = {}) {
     child.on('close', (code, signal) => resolve({ code: code ?? `signal ${signal}`, stdout, stderr }));
     if (input !== undefined) child.stdin.end(input);
     else child.stdin.end();
+  });
+}
+
+/**
+ * Run `cargo xtask` with `args` (an array), e.g. ['sw', dir] to write dir/sw.js the way the
+ * build does. Uses the XTASK binary when set (cargo xtask test sets it), else `cargo run`.
+ * Resolves to { code, stdout, stderr }; never rejects for a non-zero exit.
+ */
+export function runXtask(args, { cwd = path.join(HERE, '..') } = {}) {
+  const [program, ...pre] = XTASK ? [XTASK] : ['cargo', 'run', '--quiet', '--package', 'xtask', '--'];
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, [...pre, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', (err) => reject(new Error(`cannot run ${program}: ${err.message}`)));
+    child.on('close', (code, signal) => resolve({ code: code ?? `signal ${signal}`, stdout, stderr }));
   });
 }
 

@@ -4,6 +4,7 @@
 //! cargo xtask serve [--port N]   install what is missing, build the site, serve dist/
 //! cargo xtask test               install what is missing, then every check CI runs
 //! cargo xtask bench              the benchmarks: engine (criterion) and browser figures
+//! cargo xtask sw [DIR]           write DIR/sw.js (default dist/) precaching DIR's files
 //! ```
 //!
 //! Standard library only. Every tool this needs is installed on first use and found again
@@ -12,11 +13,13 @@
 mod bench;
 mod install;
 mod pipeline;
+mod pwa;
 mod serve;
 mod site;
 mod util;
 mod versions;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use util::{Ctx, Error};
@@ -34,15 +37,23 @@ commands:
                      (engine/benches) and, on the built site in headless Chromium,
                      time to first render against a static page and the gzipped
                      size of dist/; figures are reported, never asserted
+  sw [DIR]           write DIR/sw.js (default: dist/), the service worker that
+                     precaches every file in DIR, as the build does after Trunk
   help               this text
 ";
 
 /// A parsed command line.
 #[derive(Debug, PartialEq, Eq)]
 enum Command {
-    Serve { port: u16 },
+    Serve {
+        port: u16,
+    },
     Test,
     Bench,
+    /// Write the service worker for a built site (`dist/` when `None`).
+    Sw {
+        dir: Option<PathBuf>,
+    },
     Help,
 }
 
@@ -80,6 +91,14 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             None => Ok(Command::Bench),
             Some(arg) => Err(format!("bench: unknown argument `{arg}`")),
         },
+        "sw" => match rest {
+            [] => Ok(Command::Sw { dir: None }),
+            [dir] if !dir.starts_with('-') => Ok(Command::Sw {
+                dir: Some(PathBuf::from(dir)),
+            }),
+            [arg, ..] if arg.starts_with('-') => Err(format!("sw: unknown argument `{arg}`")),
+            _ => Err("sw takes one directory".to_string()),
+        },
         "help" | "--help" | "-h" => Ok(Command::Help),
         other => Err(format!("unknown command `{other}`")),
     }
@@ -102,6 +121,10 @@ fn main() -> ExitCode {
         Command::Serve { port } => Ctx::new().and_then(|ctx| serve::run(&ctx, port)),
         Command::Test => Ctx::new().and_then(|ctx| pipeline::run(&ctx)),
         Command::Bench => Ctx::new().and_then(|ctx| bench::run(&ctx)),
+        Command::Sw { dir } => Ctx::new().and_then(|ctx| {
+            let dir = dir.unwrap_or_else(|| ctx.dist_dir());
+            site::write_service_worker(&ctx, &dir)
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -125,6 +148,13 @@ mod tests {
         assert_eq!(parse_args(&args(&[])), Ok(Command::Help));
         assert_eq!(parse_args(&args(&["test"])), Ok(Command::Test));
         assert_eq!(parse_args(&args(&["bench"])), Ok(Command::Bench));
+        assert_eq!(parse_args(&args(&["sw"])), Ok(Command::Sw { dir: None }));
+        assert_eq!(
+            parse_args(&args(&["sw", "/tmp/site"])),
+            Ok(Command::Sw {
+                dir: Some(PathBuf::from("/tmp/site"))
+            })
+        );
         assert_eq!(
             parse_args(&args(&["serve"])),
             Ok(Command::Serve { port: 8080 })
@@ -148,6 +178,8 @@ mod tests {
         assert!(parse_args(&args(&["test", "extra"])).is_err());
         assert!(parse_args(&args(&["bench", "--port", "1"])).is_err());
         assert!(parse_args(&args(&["bench", "mmu"])).is_err());
+        assert!(parse_args(&args(&["sw", "a", "b"])).is_err());
+        assert!(parse_args(&args(&["sw", "--port"])).is_err());
         assert!(parse_args(&args(&["deploy"])).is_err());
     }
 }

@@ -70,18 +70,21 @@ fn wasm_tests(ctx: &Ctx) -> Result<()> {
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))
 }
 
-/// Builds `hmsim`, then runs `npm test` in tests/ against the built site.
+/// Builds `hmsim`, then runs `npm test` in tests/ against the built site. The tests also get
+/// this very xtask binary, to write a service worker the way the build does (`xtask sw DIR`).
 fn e2e(ctx: &Ctx) -> Result<()> {
     sh(ctx.cmd("cargo").args(["build", "-p", "highmem-engine"]))?;
     let hmsim = ctx.root.join("target/debug/hmsim");
     if !hmsim.is_file() {
         return Err(fail!("{} was not built", hmsim.display()));
     }
+    let xtask = std::env::current_exe().map_err(|e| fail!("cannot find the xtask binary: {e}"))?;
     sh(ctx
         .cmd("npm")
         .arg("test")
         .current_dir(ctx.tests_dir())
         .env("HMSIM", &hmsim)
+        .env("XTASK", &xtask)
         .env("DIST_DIR", ctx.dist_dir())
         .env("CHROMIUM_PATH", install::CHROMIUM))
 }

@@ -1,6 +1,7 @@
 //! `cargo xtask serve`: build the site and serve `dist/` with a small static file server
 //! (std only): GET and HEAD, correct MIME types (wasm, webmanifest, svg, …), `index.html`
-//! for directories, no path traversal, `Cache-Control: no-cache`.
+//! for directories, no path traversal, `Cache-Control: no-cache`, and the site's
+//! Content-Security-Policy (`pwa::CSP`) on every response.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -8,6 +9,7 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::pwa::CSP;
 use crate::util::{fail, Ctx, Result};
 use crate::{install, site};
 
@@ -210,7 +212,7 @@ fn handle(stream: TcpStream, root: &Path) -> io::Result<()> {
                 let len = file.metadata()?.len();
                 write!(
                     out,
-                    "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {len}\r\nCache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
+                    "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {len}\r\nCache-Control: no-cache\r\nContent-Security-Policy: {CSP}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
                     mime_type(&path)
                 )?;
                 if !head {
@@ -227,7 +229,7 @@ fn handle(stream: TcpStream, root: &Path) -> io::Result<()> {
         Target::Redirect(location) => {
             write!(
                 out,
-                "HTTP/1.1 301 Moved Permanently\r\nLocation: {location}\r\nContent-Length: 0\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n"
+                "HTTP/1.1 301 Moved Permanently\r\nLocation: {location}\r\nContent-Length: 0\r\nCache-Control: no-cache\r\nContent-Security-Policy: {CSP}\r\nConnection: close\r\n\r\n"
             )?;
             out.flush()?;
             (301, target)
@@ -248,7 +250,7 @@ fn handle(stream: TcpStream, root: &Path) -> io::Result<()> {
 fn respond_text(out: &mut impl Write, status: &str, body: &str, head: bool) -> io::Result<()> {
     write!(
         out,
-        "HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nContent-Security-Policy: {CSP}\r\nConnection: close\r\n\r\n",
         body.len()
     )?;
     if !head {
@@ -357,6 +359,7 @@ mod tests {
         assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{r}");
         assert!(r.contains("Content-Type: text/html; charset=utf-8\r\n"));
         assert!(r.contains("Cache-Control: no-cache\r\n"));
+        assert!(r.contains(&format!("\r\nContent-Security-Policy: {CSP}\r\n")));
         assert!(r.ends_with("\r\n\r\n<title>t</title>"));
 
         let r = request(addr, "HEAD /app_bg.wasm HTTP/1.1\r\n\r\n");
@@ -368,6 +371,7 @@ mod tests {
         assert!(r.starts_with("HTTP/1.1 400"), "{r}");
         let r = request(addr, "GET /nope HTTP/1.1\r\n\r\n");
         assert!(r.starts_with("HTTP/1.1 404"), "{r}");
+        assert!(r.contains("\r\nContent-Security-Policy: default-src 'self';"));
         let r = request(addr, "POST / HTTP/1.1\r\n\r\n");
         assert!(r.starts_with("HTTP/1.1 405"), "{r}");
         std::fs::remove_dir_all(&root).unwrap();

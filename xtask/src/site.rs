@@ -1,5 +1,9 @@
-//! Building the site: `trunk build --release --offline` into `dist/`.
+//! Building the site: `trunk build --release --offline` into `dist/`, then the service worker
+//! that makes it work offline (`pwa.rs`).
 
+use std::path::Path;
+
+use crate::pwa;
 use crate::util::{could_not, fail, run, stdout_of, Ctx, Result};
 use crate::versions::{toml_table_value, trunk_wasm_opt_version};
 
@@ -34,7 +38,9 @@ fn check_wasm_opt(ctx: &Ctx) -> Result<()> {
     }
 }
 
-/// `cargo fetch`, then the Trunk release build, offline, into `dist/`.
+/// `cargo fetch`, then the Trunk release build, offline, into `dist/`; then a check of the
+/// built index.html against the Content-Security-Policy, and `dist/sw.js` for the files
+/// Trunk wrote.
 pub fn build(ctx: &Ctx) -> Result<()> {
     cargo_fetch(ctx)?;
     check_wasm_opt(ctx)?;
@@ -46,5 +52,21 @@ pub fn build(ctx: &Ctx) -> Result<()> {
             index.display()
         ));
     }
+    let html = std::fs::read_to_string(&index)
+        .map_err(|e| fail!("cannot read {}: {e}", index.display()))?;
+    pwa::check_index(&html)?;
+    write_service_worker(ctx, &ctx.dist_dir())
+}
+
+/// Writes `dir/sw.js` from the template, precaching every other file in `dir`.
+pub fn write_service_worker(ctx: &Ctx, dir: &Path) -> Result<()> {
+    let w = pwa::write_service_worker(dir, &ctx.root.join(pwa::SW_TEMPLATE))?;
+    println!(
+        "{}: precaches {} files ({} KiB) as highmem-lab-{}",
+        w.path.display(),
+        w.files,
+        w.bytes.div_ceil(1024),
+        w.version
+    );
     Ok(())
 }
