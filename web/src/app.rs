@@ -1,30 +1,46 @@
 //! The companion's shell: the table of contents, then a chapter in one column and its live
-//! views in the other. Chapter 1 shows the layout; from chapter 2 on, the live machine.
+//! views in the other. Chapter 1 shows the layout; from chapter 2 on, the live machine, with
+//! the views of each chapter: the explorer and TLBs (paging), the pkmap window (pkmap), the
+//! kmap slots and the fixmap (atomic).
 
 use crate::components::address_explorer::AddressExplorer;
+use crate::components::address_store::AddressStoreView;
+use crate::components::atomic_panel::AtomicPanel;
 use crate::components::boot_log::BootLog;
+use crate::components::call_graph::CallGraphView;
 use crate::components::chapter::ChapterView;
 use crate::components::controls::Controls;
+use crate::components::cpu_contexts::CpuContexts;
 use crate::components::cpu_controls::CpuControls;
 use crate::components::derivation::Derivation;
 use crate::components::facts::Facts;
+use crate::components::fixmap_table::FixmapTable;
+use crate::components::kernel_options::KernelOptions;
+use crate::components::kmap_panel::KmapPanel;
+use crate::components::kmap_slots::KmapSlots;
 use crate::components::log_input::LogInput;
 use crate::components::masthead::Masthead;
 use crate::components::ops_panel::OpsPanel;
 use crate::components::outcome::OutcomeView;
 use crate::components::phys_mem::PhysMem;
 use crate::components::physical_map::PhysicalMap;
+use crate::components::pkmap_grid::PkmapGrid;
+use crate::components::pkmap_tlb::PkmapTlb;
 use crate::components::region_table::RegionTable;
 use crate::components::scenario_list::ScenarioList;
 use crate::components::site_footer::SiteFooter;
 use crate::components::tlb_view::TlbView;
 use crate::components::toc::Toc;
 use crate::components::virtual_map::VirtualMap;
+use crate::components::wait_queue::WaitQueue;
 use crate::components::Shared;
 use crate::content::Chapter;
 use crate::hooks::use_media_query;
 use crate::route::{self, in_page, use_route, Route};
 use crate::state::{Action, Field, State};
+use highmem_engine::highmem::graph;
+use highmem_engine::machine::{Machine, Op};
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// The chapter whose live views are the layout's (the others drive the machine).
@@ -224,6 +240,208 @@ fn reveal(id: &'static str) {
     }
 }
 
+/// What every machine chapter's views are built from: the machine and the page state's
+/// callbacks.
+struct Views<'a> {
+    state: &'a UseReducerHandle<State>,
+    m: &'a Shared<Machine>,
+    on_op: Callback<Op>,
+}
+
+impl Views<'_> {
+    /// The "try it" card for a chapter's scenarios.
+    fn scenarios(&self, chapter: &'static str, lede: &'static str) -> Html {
+        let s = self.state;
+        let on_run = make_callback(s, |(id, stepwise)| Action::RunScenario { id, stepwise });
+        let on_next = make_callback(s, |()| Action::NextStep);
+        let on_finish = make_callback(s, |()| Action::FinishScenario);
+        let on_stop = make_callback(s, |()| Action::StopScenario);
+        html! {
+            <section class="card" aria-labelledby="scenarios-title">
+                <h2 id="scenarios-title" class="card-title">{ "Try it" }</h2>
+                <p class="card-lede">{ lede }</p>
+                <ScenarioList machine={self.m.clone()} {chapter} stepping={s.lab.stepping.clone()}
+                              {on_run} {on_next} {on_finish} {on_stop} />
+            </section>
+        }
+    }
+
+    /// "What happened": the last run and the history.
+    fn outcome(&self) -> Html {
+        let s = self.state;
+        let i = &s.inputs;
+        let on_undo = make_callback(s, |()| Action::Undo);
+        let on_reset = make_callback(s, |()| Action::ResetMachine);
+        let machine_line =
+            crate::format::machine_line(self.m.config(), i.log.is_none().then_some(i.ram));
+        html! {
+            <section class="card" id="outcome-card" aria-labelledby="outcome-title">
+                <h2 id="outcome-title" class="card-title">{ "What happened" }</h2>
+                <OutcomeView last={s.lab.last.clone()} history={s.lab.history.clone()}
+                             {machine_line} {on_undo} {on_reset} />
+            </section>
+        }
+    }
+
+    /// The generic operations (accesses, flushes, the allocator, page tables, tasks).
+    fn ops(&self, title: &'static str, suggested: u32) -> Html {
+        html! {
+            <section class="card" aria-labelledby="ops-title">
+                <h2 id="ops-title" class="card-title">{ title }</h2>
+                <OpsPanel machine={self.m.clone()} {suggested} on_op={self.on_op.clone()} />
+            </section>
+        }
+    }
+
+    /// Call graphs of the era, by root, each in its card.
+    fn graphs(&self, roots: &[&str]) -> Html {
+        let profile = self.m.profile();
+        let all = graph::graphs(profile);
+        html! {
+            <section class="card" aria-labelledby="graphs-title">
+                <h2 id="graphs-title" class="card-title">{ "Call graphs" }</h2>
+                <p class="card-lede">
+                    { format!("The code paths of Linux {} as the model follows them. After each operation \
+                               the calls it made are ticked, with the decision taken at each branch; every \
+                               name links to its source on Bootlin Elixir.", profile.name) }
+                </p>
+                <ul class="key cg-key">
+                    { for [("function", "function", "3"), ("lock", "kmap_lock", "7"), ("tlb", "TLB flush", "3"),
+                           ("sleep", "sleep or wake-up", "3"), ("check", "check or BUG", "3")].into_iter().map(|(k, words, rx)| html! {
+                        <li>
+                            <svg width="26" height="14" aria-hidden="true" class={format!("kind-{k}")}>
+                                <rect class="cg-box" x="1" y="1" width="24" height="12" rx={rx} />
+                            </svg>
+                            { words }
+                        </li>
+                    }) }
+                    <li><span class="cell-demo" aria-hidden="true">{ "✓" }</span>{ "ran in the last operation" }</li>
+                </ul>
+                { for all.into_iter().filter(|g| roots.contains(&g.root)).map(|g| {
+                    let root = g.root;
+                    html! {
+                        <section class="graph-section" aria-labelledby={format!("graph-{root}")}>
+                            <h3 class="sub-title" id={format!("graph-{root}")}><code>{ format!("{root}()") }</code></h3>
+                            <CallGraphView graph={Rc::new(g)} kernel={profile.name} last={self.state.lab.last.clone()} />
+                        </section>
+                    }
+                }) }
+            </section>
+        }
+    }
+
+    /// Chapter 2: the explorer, the operations, the TLBs and physical memory.
+    fn paging(&self) -> Html {
+        let s = self.state;
+        let m = self.m;
+        let on_text = make_callback(s, Action::ExploreText);
+        let on_pick = make_callback(s, Action::ExploreAt);
+        let on_explore_cpu = make_callback(s, Action::ExploreCpu);
+        html! {
+            <>
+                <section class="card" aria-labelledby="explorer-title">
+                    <h2 id="explorer-title" class="card-title">{ "Address explorer" }</h2>
+                    <AddressExplorer machine={m.clone()} explore={s.explore.clone()}
+                                     {on_text} {on_pick} on_cpu={on_explore_cpu} on_op={self.on_op.clone()} />
+                </section>
+                { self.scenarios("paging", "Each scenario boots the machine afresh and runs a few operations. Step through one to watch the TLB between steps.") }
+                { self.ops("Run an operation", s.explore.va) }
+                { self.outcome() }
+                <section class="card" aria-labelledby="tlb-title">
+                    <h2 id="tlb-title" class="card-title">{ "TLBs" }</h2>
+                    <TlbView machine={m.clone()} last={s.lab.last.clone()} />
+                </section>
+                <section class="card" aria-labelledby="phys-title">
+                    <h2 id="phys-title" class="card-title">{ "Physical memory" }</h2>
+                    <PhysMem machine={m.clone()} on_op={self.on_op.clone()} />
+                </section>
+            </>
+        }
+    }
+
+    /// Chapter 3: the pkmap window, the address store, the wait queue, the TLBs' view of
+    /// the window, and the call graphs of kmap() and kunmap().
+    fn pkmap(&self) -> Html {
+        let s = self.state;
+        let m = self.m;
+        let last = s.lab.last.clone();
+        let on_ops = make_callback(s, Action::ApplyAll);
+        let on_random = make_callback(s, |(count, seed)| Action::RunRandom { count, seed });
+        let pkmap_base = m.pkmap().map_or(s.explore.va, |p| p.addr(1));
+        html! {
+            <>
+                { self.scenarios("pkmap", "Each scenario boots the machine afresh. Step through one to watch the counters, the hash table and the queue between steps.") }
+                <section class="card" aria-labelledby="pkmap-title">
+                    <h2 id="pkmap-title" class="card-title">{ "The pkmap window" }</h2>
+                    <PkmapGrid machine={m.clone()} last={last.clone()} on_op={self.on_op.clone()} />
+                </section>
+                <section class="card" aria-labelledby="kmap-ops-title">
+                    <h2 id="kmap-ops-title" class="card-title">{ "Run kmap and kunmap" }</h2>
+                    <KmapPanel machine={m.clone()} on_op={self.on_op.clone()} {on_ops} {on_random} />
+                </section>
+                { self.outcome() }
+                { self.graphs(&["kmap", "kunmap"]) }
+                <section class="card" aria-labelledby="store-title">
+                    <h2 id="store-title" class="card-title">{ "Where a page's address is kept" }</h2>
+                    <AddressStoreView machine={m.clone()} last={last.clone()} />
+                </section>
+                <section class="card" aria-labelledby="wait-title">
+                    <h2 id="wait-title" class="card-title"><code>{ "pkmap_map_wait" }</code></h2>
+                    <WaitQueue machine={m.clone()} />
+                </section>
+                <section class="card" aria-labelledby="pkmap-tlb-title">
+                    <h2 id="pkmap-tlb-title" class="card-title">{ "The window in the TLBs" }</h2>
+                    <PkmapTlb machine={m.clone()} />
+                </section>
+                { self.ops("Other operations", pkmap_base) }
+            </>
+        }
+    }
+
+    /// Chapter 4: the kmap slots, the CPUs' contexts (and 6.1's stacks), the fixmap and the
+    /// call graphs of the temporary maps.
+    fn atomic(&self) -> Html {
+        let s = self.state;
+        let m = self.m;
+        let last = s.lab.last.clone();
+        let roots: &[&str] = if m.profile().atomic.local.is_some() {
+            &[
+                "kmap_atomic",
+                "kunmap_atomic",
+                "kmap_local_page",
+                "kunmap_local",
+            ]
+        } else {
+            &["kmap_atomic", "kunmap_atomic"]
+        };
+        let slot0 = m.kmap_slots().first().map_or(s.explore.va, |k| k.vaddr);
+        html! {
+            <>
+                { self.scenarios("atomic", "Each scenario boots the machine afresh. Step through one to watch the slots and the contexts between steps.") }
+                <section class="card" aria-labelledby="slots-title">
+                    <h2 id="slots-title" class="card-title">{ "kmap slots" }</h2>
+                    <KmapSlots machine={m.clone()} last={last.clone()} />
+                </section>
+                <section class="card" aria-labelledby="contexts-title">
+                    <h2 id="contexts-title" class="card-title">{ "Contexts" }</h2>
+                    <CpuContexts machine={m.clone()} />
+                </section>
+                <section class="card" aria-labelledby="atomic-ops-title">
+                    <h2 id="atomic-ops-title" class="card-title">{ "Run a temporary map" }</h2>
+                    <AtomicPanel machine={m.clone()} on_op={self.on_op.clone()} />
+                </section>
+                { self.outcome() }
+                { self.graphs(roots) }
+                <section class="card" aria-labelledby="fixmap-title">
+                    <h2 id="fixmap-title" class="card-title">{ "The fixmap" }</h2>
+                    <FixmapTable machine={m.clone()} last={last} />
+                </section>
+                { self.ops("Other operations", slot0) }
+            </>
+        }
+    }
+}
+
 /// Chapters 2 on: the text beside the live machine.
 fn machine_page(state: &UseReducerHandle<State>, chapter: &'static Chapter) -> Html {
     let layout = Shared(state.layout.clone());
@@ -238,16 +456,7 @@ fn machine_page(state: &UseReducerHandle<State>, chapter: &'static Chapter) -> H
         .unwrap_or_default();
     let on_cpus = make_callback(state, Action::SetCpus);
     let on_model = make_callback(state, Action::SetCpuModel);
-    let on_op = make_callback(state, Action::Apply);
-    let on_undo = make_callback(state, |()| Action::Undo);
-    let on_reset = make_callback(state, |()| Action::ResetMachine);
-    let on_run = make_callback(state, |(id, stepwise)| Action::RunScenario { id, stepwise });
-    let on_next = make_callback(state, |()| Action::NextStep);
-    let on_finish = make_callback(state, |()| Action::FinishScenario);
-    let on_stop = make_callback(state, |()| Action::StopScenario);
-    let on_text = make_callback(state, Action::ExploreText);
-    let on_pick = make_callback(state, Action::ExploreAt);
-    let on_explore_cpu = make_callback(state, Action::ExploreCpu);
+    let on_option = make_callback(state, |(o, on)| Action::SetOption(o, on));
     let on_try = {
         let dispatcher = state.dispatcher();
         Callback::from(move |id: &'static str| {
@@ -258,44 +467,22 @@ fn machine_page(state: &UseReducerHandle<State>, chapter: &'static Chapter) -> H
             reveal("outcome-card");
         })
     };
-    let machine_line = lab
-        .machine()
-        .map(|m| crate::format::machine_line(m.config(), i.log.is_none().then_some(i.ram)))
-        .unwrap_or_default();
+    let name = route::route_name(chapter);
+    let kmap_chapter = name == "pkmap" || name == "atomic";
 
     let views = match &lab.machine {
-        Ok(m) => html! {
-            <>
-                <section class="card" aria-labelledby="explorer-title">
-                    <h2 id="explorer-title" class="card-title">{ "Address explorer" }</h2>
-                    <AddressExplorer machine={m.clone()} explore={state.explore.clone()}
-                                     {on_text} {on_pick} on_cpu={on_explore_cpu} on_op={on_op.clone()} />
-                </section>
-                <section class="card" aria-labelledby="scenarios-title">
-                    <h2 id="scenarios-title" class="card-title">{ "Try it" }</h2>
-                    <p class="card-lede">{ "Each scenario boots the machine afresh and runs a few operations. Step through one to watch the TLB between steps." }</p>
-                    <ScenarioList machine={m.clone()} stepping={lab.stepping.clone()}
-                                  {on_run} {on_next} {on_finish} {on_stop} />
-                </section>
-                <section class="card" aria-labelledby="ops-title">
-                    <h2 id="ops-title" class="card-title">{ "Run an operation" }</h2>
-                    <OpsPanel machine={m.clone()} suggested={state.explore.va} on_op={on_op.clone()} />
-                </section>
-                <section class="card" id="outcome-card" aria-labelledby="outcome-title">
-                    <h2 id="outcome-title" class="card-title">{ "What happened" }</h2>
-                    <OutcomeView last={lab.last.clone()} history={lab.history.clone()}
-                                 machine_line={machine_line} {on_undo} {on_reset} />
-                </section>
-                <section class="card" aria-labelledby="tlb-title">
-                    <h2 id="tlb-title" class="card-title">{ "TLBs" }</h2>
-                    <TlbView machine={m.clone()} last={lab.last.clone()} />
-                </section>
-                <section class="card" aria-labelledby="phys-title">
-                    <h2 id="phys-title" class="card-title">{ "Physical memory" }</h2>
-                    <PhysMem machine={m.clone()} {on_op} />
-                </section>
-            </>
-        },
+        Ok(m) => {
+            let v = Views {
+                state,
+                m,
+                on_op: make_callback(state, Action::Apply),
+            };
+            match name {
+                "pkmap" => v.pkmap(),
+                "atomic" => v.atomic(),
+                _ => v.paging(),
+            }
+        }
         Err(_) => html! {
             <section class="card" aria-labelledby="nomachine-title">
                 <h2 id="nomachine-title" class="card-title">{ "No machine to explore" }</h2>
@@ -318,6 +505,9 @@ fn machine_page(state: &UseReducerHandle<State>, chapter: &'static Chapter) -> H
                     { controls(state) }
                     <CpuControls cpus={i.cpus} {nr_cpus} model={i.cpu_model}
                                  default_model={profile.boot.default_cpu} {on_cpus} on_model={on_model} />
+                    if kmap_chapter {
+                        <KernelOptions profile={i.profile} highmem={i.highmem} options={i.options} {on_option} />
+                    }
                     <div id="error" class="error" role="alert">{ error }</div>
                     if let Err(why) = &lab.machine {
                         <div id="machine-error" class="error machine-error" role="alert">

@@ -3,6 +3,7 @@
 use highmem_engine::layout::RegionKind;
 use highmem_engine::machine::{MachineConfig, Op, Prot};
 use highmem_engine::paging::PagingMode;
+use highmem_engine::profile::ConfigOpt;
 use highmem_engine::size::{format_size, format_size_approx};
 
 /// A 32-bit address as the kernel prints it: `0x` and eight lowercase hex digits (the end of
@@ -207,6 +208,31 @@ pub fn machine_line(config: &MachineConfig, ram: Option<u64>) -> String {
     }
     if let Some(m) = config.cpu_model {
         line.push_str(&format!(" cpu={}", m.key()));
+    }
+    if let Some(c) = config.config {
+        let p = config.profile.profile();
+        let changed: Vec<String> = ConfigOpt::ALL
+            .iter()
+            .filter(|&&o| c.has(o) != p.default_config.has(o))
+            .filter_map(|&o| {
+                let name = p.config_name(o)?;
+                // A negated name (`!X86_F00F_WORKS_OK`) is set when the option is off.
+                let (name, on) = match name.strip_prefix('!') {
+                    Some(n) => (n, !c.has(o)),
+                    None => (name, c.has(o)),
+                };
+                Some(format!("{name}={}", if on { "y" } else { "n" }))
+            })
+            .collect();
+        if !changed.is_empty() {
+            line.push_str(&format!(" config={}", changed.join(",")));
+        }
+    }
+    if config.debug_sleep {
+        line.push_str(" debug_sleep=on");
+    }
+    if config.skip_pkmap_flush {
+        line.push_str(" skip_pkmap_flush=on");
     }
     line
 }

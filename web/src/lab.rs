@@ -24,9 +24,11 @@ pub struct Applied {
     pub refused: bool,
     /// For a scenario step, what the reader should notice.
     pub explain: Option<&'static str>,
+    /// For a scenario step, its 0-based number in the scenario (a step may run several ops).
+    pub step: Option<usize>,
 }
 
-/// What the last action ran: one op, or steps of a scenario.
+/// What the last action ran: one op, a batch, or steps of a scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Run {
     /// Counts runs, so views can replay their highlight for each one.
@@ -37,12 +39,26 @@ pub struct Run {
     pub first_step: usize,
     /// The ops, in order.
     pub steps: Vec<Applied>,
+    /// What the run was, when it was not a scenario: "100 random operations (seed 1)".
+    pub label: Option<String>,
 }
 
 impl Run {
     /// The last op of the run, whose effects the views highlight.
     pub fn last(&self) -> Option<&Applied> {
         self.steps.last()
+    }
+
+    /// The last op that the model carried out (not refused), with its outcome.
+    pub fn last_done(&self) -> Option<&Applied> {
+        self.steps.last().filter(|a| !a.refused)
+    }
+
+    /// The scenario steps this run covers, as (first, last) 0-based numbers.
+    pub fn step_span(&self) -> Option<(usize, usize)> {
+        let first = self.steps.first()?.step?;
+        let last = self.steps.last()?.step?;
+        Some((first, last))
     }
 }
 
@@ -72,11 +88,25 @@ pub struct Lab {
     pub stepping: Option<Stepping>,
 }
 
-/// Applies one op, saying whether the model refused it.
-fn apply_one(m: &mut Machine, op: &Op) -> (Outcome, bool) {
-    let outcome = m.apply(op);
-    let refused = outcome.refused;
-    (outcome, refused)
+/// The next op of a run, as a source of ops hands it out.
+pub struct Planned {
+    /// The op.
+    pub op: Op,
+    /// For a scenario step, what to notice.
+    pub explain: Option<&'static str>,
+    /// For a scenario step, its number.
+    pub step: Option<usize>,
+}
+
+impl Planned {
+    /// An op on its own.
+    pub fn op(op: Op) -> Planned {
+        Planned {
+            op,
+            explain: None,
+            step: None,
+        }
+    }
 }
 
 fn boot(config: MachineConfig) -> Result<Shared<Machine>, String> {
@@ -139,36 +169,42 @@ impl Lab {
         self.machine.as_ref().ok().map(|m| &*m.0)
     }
 
-    /// Runs ops on a copy of the machine; steps after a refused one do not run.
+    /// Runs ops on one copy of the machine, each made by `next` from the machine as the ops
+    /// before it left it, until `next` has no more or the model refuses one.
     fn run(
         &self,
-        start: Result<Shared<Machine>, String>,
-        mut history: Vec<Op>,
-        steps: Vec<(Op, Option<&'static str>)>,
         scenario: Option<&'static Scenario>,
         first_step: usize,
+        label: Option<String>,
+        next: &mut dyn FnMut(&Machine) -> Option<Planned>,
     ) -> Lab {
-        let Ok(start) = start else {
+        let Ok(start) = self.machine.clone() else {
             return self.clone();
         };
         let mut m: Machine = (*start.0).clone();
+        let mut history = self.history.clone();
         let mut changed = false;
         let mut done = Vec::new();
-        for (op, explain) in steps {
-            let (outcome, refused) = apply_one(&mut m, &op);
+        while let Some(p) = next(&m) {
+            let outcome = m.apply(&p.op);
+            let refused = outcome.refused;
             if !refused {
-                history.push(op.clone());
+                history.push(p.op.clone());
                 changed = true;
             }
             done.push(Applied {
-                op,
+                op: p.op,
                 outcome,
                 refused,
-                explain,
+                explain: p.explain,
+                step: p.step,
             });
             if refused {
                 break;
             }
+        }
+        if done.is_empty() {
+            return self.clone();
         }
         let seq = self.seq + 1;
         Lab {
@@ -179,6 +215,7 @@ impl Lab {
                 scenario,
                 first_step,
                 steps: done,
+                label,
             })),
             note: None,
             seq,
@@ -188,13 +225,32 @@ impl Lab {
 
     /// Applies one op.
     pub fn apply(&self, op: Op) -> Lab {
-        self.run(
-            self.machine.clone(),
-            self.history.clone(),
-            vec![(op, None)],
-            None,
-            0,
-        )
+        self.apply_all(vec![op], None)
+    }
+
+    /// Applies ops in order, as one run (stopping at a refused one); `label` says what they
+    /// are when there are several.
+    pub fn apply_all(&self, ops: Vec<Op>, label: Option<String>) -> Lab {
+        let mut ops = ops.into_iter();
+        self.run(None, 0, label, &mut |_| ops.next().map(Planned::op))
+    }
+
+    /// Runs up to `count` ops made by `make` from the machine as it stands (it may stop
+    /// early by returning `None`), as one run.
+    pub fn generate(
+        &self,
+        count: usize,
+        label: String,
+        make: &mut dyn FnMut(&Machine) -> Option<Op>,
+    ) -> Lab {
+        let mut left = count;
+        self.run(None, 0, Some(label), &mut |m| {
+            if left == 0 {
+                return None;
+            }
+            left -= 1;
+            make(m).map(Planned::op)
+        })
     }
 
     /// Undoes the last op: boots the same machine again and replays the history without it.
@@ -268,43 +324,42 @@ impl Lab {
         lab
     }
 
-    /// Runs `count` steps of a scenario from step `from` on the current machine.
+    /// Runs `count` steps of a scenario from step `from` on the current machine. Each op is
+    /// made from the machine as the ops before it left it; a step that repeats decides how
+    /// many times when it starts.
     fn steps(&self, scenario: &'static Scenario, from: usize, count: usize) -> Lab {
-        // Each step's op is made from the machine as the previous steps left it.
-        let mut lab = self.clone();
-        let mut all: Vec<Applied> = Vec::new();
-        for i in from..(from + count).min(scenario.steps.len()) {
-            let Some(m) = lab.machine() else { break };
-            let step = &scenario.steps[i];
-            let op = (step.op)(m);
-            lab = lab.run(
-                lab.machine.clone(),
-                lab.history.clone(),
-                vec![(op, Some(step.explain))],
-                Some(scenario),
-                i,
-            );
-            let run = lab.last.clone().expect("a run was recorded");
-            let refused = run.steps.iter().any(|a| a.refused);
-            all.extend(run.steps.iter().cloned());
-            if refused {
-                break;
+        let end = (from + count).min(scenario.steps.len());
+        let (mut i, mut rep, mut times) = (from, 0, None::<usize>);
+        let mut next = |m: &Machine| loop {
+            if i >= end {
+                return None;
             }
+            let step = &scenario.steps[i];
+            let n = *times.get_or_insert_with(|| step.times(m));
+            if rep < n {
+                let op = step.op(m, rep);
+                rep += 1;
+                return Some(Planned {
+                    op,
+                    explain: Some(step.explain),
+                    step: Some(i),
+                });
+            }
+            (i, rep, times) = (i + 1, 0, None);
+        };
+        let lab = self.run(Some(scenario), from, None, &mut next);
+        if lab.seq == self.seq {
+            // Nothing ran (no machine, or no step left).
+            return lab;
         }
-        let done = from + all.len();
-        let refused = all.iter().any(|a| a.refused);
-        let seq = self.seq + 1;
+        let refused = lab
+            .last
+            .as_ref()
+            .is_some_and(|r| r.steps.iter().any(|a| a.refused));
         Lab {
-            last: Some(Rc::new(Run {
-                seq,
-                scenario: Some(scenario),
-                first_step: from,
-                steps: all,
-            })),
-            seq,
-            stepping: (!refused && done < scenario.steps.len()).then_some(Stepping {
+            stepping: (!refused && end < scenario.steps.len()).then_some(Stepping {
                 scenario,
-                next: done,
+                next: end,
             }),
             ..lab
         }
@@ -518,6 +573,216 @@ mod tests {
         assert!(run.steps[8].outcome.message.starts_with("TLB miss"));
     }
 
+    /// The ops of one scenario step.
+    fn step_ops(run: &Run, step: usize) -> Vec<&Applied> {
+        run.steps.iter().filter(|a| a.step == Some(step)).collect()
+    }
+
+    fn ran(profile: ProfileId, cpus: usize, ram: u64, id: &str) -> Lab {
+        Lab::boot(MachineConfig {
+            cpus,
+            ..MachineConfig::new(profile, E820Map::qemu_pc(ram).unwrap())
+        })
+        .start_scenario(find(id).unwrap(), false)
+    }
+
+    #[test]
+    fn filling_the_window_sleeps_and_a_kunmap_wakes_the_sleeper() {
+        for (profile, slots) in [(ProfileId::V6_1, 512u32), (ProfileId::V2_4_22, 512)] {
+            let l = ran(profile, 2, 3 << 30, "pkmap-fill-sleep");
+            let run = l.last.clone().unwrap();
+            let m = l.machine().unwrap();
+            let p = m.pkmap().unwrap();
+            assert_eq!(p.slots(), slots);
+            let fill = step_ops(&run, 1);
+            assert_eq!(fill.len(), slots as usize - 1);
+            assert!(fill.iter().all(|a| a.outcome.result == ResultKind::Ok));
+            assert_eq!(fill[0].outcome.value, Some(u64::from(p.addr(1))));
+            assert_eq!(
+                step_ops(&run, 2)[0].outcome.value,
+                Some(u64::from(p.addr(0)))
+            );
+            assert_eq!(step_ops(&run, 3)[0].outcome.result, ResultKind::Sleep);
+            assert!(step_ops(&run, 5)[0].outcome.message.contains("woke A"));
+            let resumed = &step_ops(&run, 6)[0].outcome;
+            assert!(
+                resumed.message.contains("resumes its kmap()"),
+                "{}",
+                resumed.message
+            );
+            assert_eq!(resumed.value, Some(u64::from(p.addr(6))));
+            assert!(p.wait.is_empty());
+            assert_eq!(p.last_pkmap_nr, 6);
+            assert!(p.count.iter().all(|&c| c == 2), "every slot holds one user");
+            assert_eq!(l.history.len(), slots as usize + 5);
+            m.check_invariants().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_wrap_clears_the_unused_slots_with_one_flush() {
+        let l = ran(ProfileId::V2_6_32, 2, 3 << 30, "pkmap-wrap-flush");
+        let run = l.last.clone().unwrap();
+        assert_eq!(step_ops(&run, 3)[0].outcome.result, ResultKind::Ok);
+        let wrap = &step_ops(&run, 4)[0].outcome;
+        let flushes = wrap
+            .trace
+            .functions()
+            .iter()
+            .filter(|f| **f == "do_flush_tlb_all")
+            .count();
+        assert_eq!(flushes, 2, "one flush on each CPU");
+        assert_eq!(step_ops(&run, 5)[0].outcome.result, ResultKind::Oops);
+        let p = l.machine().unwrap().pkmap().unwrap();
+        assert_eq!(
+            p.count.iter().filter(|&&c| c == 2).count(),
+            17,
+            "16 kept, 1 new"
+        );
+    }
+
+    #[test]
+    fn a_released_slot_is_not_reused_until_the_wrap() {
+        let l = ran(ProfileId::V2_6_24, 1, 2 << 30, "pkmap-count-one");
+        let run = l.last.clone().unwrap();
+        let p = l.machine().unwrap().pkmap().unwrap();
+        assert_eq!(
+            run.steps[4].outcome.value,
+            Some(u64::from(p.addr(1))),
+            "same address again"
+        );
+        assert!(
+            run.steps[4].outcome.trace.find("map_new_virtual").is_none(),
+            "no scan"
+        );
+        assert_eq!(run.steps[6].outcome.value, Some(u64::from(p.addr(2))));
+        assert_eq!((p.count[1], p.count[2]), (1, 2));
+    }
+
+    #[test]
+    fn kmap_in_an_interrupt_depends_on_the_era() {
+        let l = ran(ProfileId::V2_4_22, 1, 2 << 30, "kmap-in-interrupt");
+        let run = l.last.clone().unwrap();
+        assert_eq!(run.steps[2].outcome.result, ResultKind::Bug);
+        assert_eq!(run.steps[3].outcome.result, ResultKind::Bug);
+        let l = ran(ProfileId::V2_6_24, 1, 2 << 30, "kmap-in-interrupt");
+        let run = l.last.clone().unwrap();
+        assert_eq!(
+            run.steps[2].outcome.result,
+            ResultKind::Warn,
+            "might_sleep() is silent"
+        );
+        assert!(run.steps[2].outcome.value.is_some(), "the map went through");
+        assert_eq!(run.steps[3].outcome.result, ResultKind::Bug);
+        let l = ran(ProfileId::V6_1, 1, 2 << 30, "kmap-in-interrupt");
+        let run = l.last.clone().unwrap();
+        assert_ne!(
+            run.steps[3].outcome.result,
+            ResultKind::Bug,
+            "6.1's kunmap only might_sleep()s"
+        );
+    }
+
+    #[test]
+    fn an_interrupt_on_km_user0_corrupts_old_kernels_and_bugs_new_ones() {
+        let l = ran(ProfileId::V2_6_11, 1, 2 << 30, "atomic-irq-clobber");
+        let run = l.last.clone().unwrap();
+        assert!(
+            run.steps[6].outcome.message.contains("HAZARD"),
+            "{}",
+            run.steps[6].outcome.message
+        );
+        let read = &run.steps[10].outcome;
+        assert!(
+            read.message.contains("CORRUPTED ACCESS") && read.message.contains("0x00002222"),
+            "{}",
+            read.message
+        );
+        for profile in [ProfileId::V2_6_24, ProfileId::V2_6_32] {
+            let l = ran(profile, 1, 2 << 30, "atomic-irq-clobber");
+            let run = l.last.clone().unwrap();
+            assert_eq!(run.steps[6].outcome.result, ResultKind::Bug, "{profile}");
+            assert_eq!(run.steps[10].outcome.result, ResultKind::Oops, "{profile}");
+        }
+        for profile in [
+            ProfileId::V2_4_22,
+            ProfileId::V2_6_11,
+            ProfileId::V2_6_24,
+            ProfileId::V2_6_32,
+        ] {
+            let l = ran(profile, 1, 2 << 30, "atomic-irq-own-type");
+            let run = l.last.clone().unwrap();
+            let read = &run.steps[9].outcome;
+            assert!(
+                read.message.contains("0x00001111") && !read.message.contains("CORRUPTED"),
+                "{profile}: {}",
+                read.message
+            );
+        }
+    }
+
+    #[test]
+    fn sleeping_with_an_atomic_map_is_scheduling_while_atomic() {
+        for profile in [ProfileId::V2_6_11, ProfileId::V2_6_24, ProfileId::V6_1] {
+            let l = ran(profile, 1, 2 << 30, "atomic-sleep");
+            let run = l.last.clone().unwrap();
+            assert_eq!(run.steps[5].outcome.result, ResultKind::Bug, "{profile}");
+            assert!(run.steps[5]
+                .outcome
+                .message
+                .contains("scheduling while atomic"));
+            assert_eq!(run.steps[7].outcome.result, ResultKind::Ok);
+        }
+    }
+
+    #[test]
+    fn a_low_page_gets_its_direct_address() {
+        for profile in ProfileId::ALL {
+            let l = ran(profile, 1, 2 << 30, "atomic-lowmem");
+            let run = l.last.clone().unwrap();
+            let m = l.machine().unwrap();
+            let pfn = m.handles()["low"].pfn;
+            assert_eq!(
+                run.steps[2].outcome.value,
+                Some(0xc000_0000 + (pfn << 12)),
+                "{profile}"
+            );
+            assert!(run.steps[2]
+                .outcome
+                .changes
+                .iter()
+                .all(|c| !c.cell.starts_with("kmap_pte")));
+        }
+    }
+
+    #[test]
+    fn local_maps_unmapped_out_of_order_leave_a_stale_entry() {
+        let l = ran(ProfileId::V6_1, 1, 2 << 30, "local-out-of-order");
+        let run = l.last.clone().unwrap();
+        assert_eq!(run.steps[6].outcome.result, ResultKind::Warn);
+        assert!(run.steps[6].outcome.message.contains("WARNING"));
+        assert!(
+            run.steps[7].outcome.message.contains("STALE"),
+            "{}",
+            run.steps[7].outcome.message
+        );
+        assert_eq!(run.steps[8].outcome.result, ResultKind::Ok);
+        assert!(
+            !run.steps[9].outcome.message.contains("WARNING"),
+            "warned once"
+        );
+        let l = ran(ProfileId::V6_1, 2, 2 << 30, "local-context-switch");
+        let run = l.last.clone().unwrap();
+        assert!(
+            run.steps[11].outcome.message.contains("0x0000aaaa"),
+            "{}",
+            run.steps[11].outcome.message
+        );
+        let m = l.machine().unwrap();
+        let b = &m.tasks()[m.task_index("B").unwrap()];
+        assert_eq!(b.kmap_ctrl.idx, 1, "B still holds its map, saved");
+    }
+
     #[test]
     fn every_scenario_runs_cleanly_where_it_is_allowed() {
         for profile in ProfileId::ALL {
@@ -544,12 +809,19 @@ mod tests {
                 }
             }
         }
-        // Without PAE, the old process faults and the new one reads.
+        // Without PAE, the old process faults and the vmalloc fault repairs its directory;
+        // the new one reads straight away.
         let l = Lab::boot(config(ProfileId::V2_6_24, false, 1))
             .start_scenario(find("pgd-falls-behind").unwrap(), false);
         let run = l.last.clone().unwrap();
-        assert_eq!(run.steps[3].outcome.result, ResultKind::Oops);
+        assert_eq!(run.steps[3].outcome.result, ResultKind::Ok);
+        assert!(
+            run.steps[3].outcome.message.contains("vmalloc fault"),
+            "{}",
+            run.steps[3].outcome.message
+        );
         assert_eq!(run.steps[5].outcome.result, ResultKind::Ok);
+        assert!(!run.steps[5].outcome.message.contains("vmalloc fault"));
         let m = l.machine().unwrap();
         assert!(m
             .probe(0, VirtAddr::new(m.layout().vmalloc_start() as u32))

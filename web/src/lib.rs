@@ -2,10 +2,10 @@
 //!
 //! - [`state`]: the one reducer that owns the engine's inputs, the computed layout and the
 //!   live machine ([`lab`]: its history, undo by replay, the last run);
-//! - [`route`]: the chapters' hash URLs (`#/why-highmem`, `#/paging`);
+//! - [`route`]: the chapters' hash URLs (`#/why-highmem`, `#/paging`, `#/pkmap`, `#/atomic`);
 //! - [`components`]: one file per view, each a pure rendering of what it is given;
 //! - [`content`]: the chapters, compiled from Markdown by `build.rs`;
-//! - [`scenarios`]: the "try it" op lists;
+//! - [`scenarios`]: the "try it" op lists; [`random`]: the seeded random persistent-map ops;
 //! - [`geometry`] and [`format`]: the arithmetic and wording the views share.
 //!
 //! The engine is a plain Rust dependency: every control change runs `layout::compute` and
@@ -18,6 +18,7 @@ pub mod format;
 pub mod geometry;
 pub mod hooks;
 pub mod lab;
+pub mod random;
 pub mod route;
 pub mod scenarios;
 pub mod shared;

@@ -18,7 +18,7 @@ use highmem_engine::cpu::CpuModel;
 use highmem_engine::e820::E820Map;
 use highmem_engine::layout::{compute, Layout, LayoutRequest, RegionKind, PAGE_OFFSET};
 use highmem_engine::machine::{Machine, MachineConfig, Op};
-use highmem_engine::profile::ProfileId;
+use highmem_engine::profile::{ConfigOpt, KernelConfig, Profile, ProfileId};
 use highmem_engine::size::parse_size;
 use std::rc::Rc;
 use yew::Reducible;
@@ -70,6 +70,108 @@ pub fn size_text(bytes: u64) -> String {
     }
 }
 
+/// A machine option the later chapters offer: a debug option of the kernel, or a bug mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MachineOption {
+    /// Build in the `might_sleep()` check (`CONFIG_DEBUG_SPINLOCK_SLEEP`, in 6.1
+    /// `CONFIG_DEBUG_ATOMIC_SLEEP`).
+    DebugSleep,
+    /// Bug mode: `flush_all_zero_pkmaps()` forgets its TLB flush.
+    SkipPkmapFlush,
+    /// `CONFIG_DEBUG_HIGHMEM` (2.4.22 – 2.6.32) or `CONFIG_DEBUG_KMAP_LOCAL` (6.1).
+    DebugKmap,
+}
+
+impl MachineOption {
+    /// Every option, in the order the controls show them.
+    pub const ALL: [MachineOption; 3] = [
+        MachineOption::DebugKmap,
+        MachineOption::DebugSleep,
+        MachineOption::SkipPkmapFlush,
+    ];
+
+    /// The option as the controls and the stable ids name it.
+    pub fn key(self) -> &'static str {
+        match self {
+            MachineOption::DebugSleep => "debug-sleep",
+            MachineOption::SkipPkmapFlush => "skip-pkmap-flush",
+            MachineOption::DebugKmap => "debug-kmap",
+        }
+    }
+
+    /// What the option is called in this kernel (its Kconfig name, or the bug mode's).
+    pub fn name(self, profile: &Profile) -> String {
+        match self {
+            MachineOption::DebugSleep => profile
+                .messages
+                .might_sleep
+                .map(|(_, n)| format!("CONFIG_{n}"))
+                .unwrap_or_else(|| "might_sleep() debugging".into()),
+            MachineOption::SkipPkmapFlush => "skip_pkmap_flush (bug mode)".into(),
+            MachineOption::DebugKmap => format!(
+                "CONFIG_{}",
+                profile
+                    .config_name(debug_kmap_opt(profile))
+                    .unwrap_or("DEBUG_HIGHMEM")
+            ),
+        }
+    }
+}
+
+/// The kernel option behind "debug temporary maps": `DEBUG_HIGHMEM` in the typed eras,
+/// `DEBUG_KMAP_LOCAL` in 6.1.
+pub fn debug_kmap_opt(profile: &Profile) -> ConfigOpt {
+    if profile.atomic.local.is_some() {
+        ConfigOpt::DebugKmapLocal
+    } else {
+        ConfigOpt::DebugHighmem
+    }
+}
+
+/// The machine options in force.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MachineOptions {
+    /// [`MachineOption::DebugSleep`].
+    pub debug_sleep: bool,
+    /// [`MachineOption::SkipPkmapFlush`].
+    pub skip_pkmap_flush: bool,
+    /// [`MachineOption::DebugKmap`].
+    pub debug_kmap: bool,
+}
+
+impl MachineOptions {
+    /// The options a machine was booted with.
+    pub fn of(config: &MachineConfig) -> MachineOptions {
+        let p = config.profile.profile();
+        MachineOptions {
+            debug_sleep: config.debug_sleep,
+            skip_pkmap_flush: config.skip_pkmap_flush,
+            debug_kmap: config.config.is_some_and(|c| {
+                c.has(debug_kmap_opt(p)) && !p.default_config.has(debug_kmap_opt(p))
+            }),
+        }
+    }
+
+    /// Whether an option is on.
+    pub fn get(self, o: MachineOption) -> bool {
+        match o {
+            MachineOption::DebugSleep => self.debug_sleep,
+            MachineOption::SkipPkmapFlush => self.skip_pkmap_flush,
+            MachineOption::DebugKmap => self.debug_kmap,
+        }
+    }
+
+    /// The same options with one set.
+    pub fn with(mut self, o: MachineOption, on: bool) -> MachineOptions {
+        match o {
+            MachineOption::DebugSleep => self.debug_sleep = on,
+            MachineOption::SkipPkmapFlush => self.skip_pkmap_flush = on,
+            MachineOption::DebugKmap => self.debug_kmap = on,
+        }
+        self
+    }
+}
+
 /// What the engine computes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Inputs {
@@ -91,6 +193,8 @@ pub struct Inputs {
     pub cpus: usize,
     /// The CPU model; `None` for the profile's default.
     pub cpu_model: Option<CpuModel>,
+    /// Debug options and bug modes.
+    pub options: MachineOptions,
 }
 
 impl Default for Inputs {
@@ -106,6 +210,7 @@ impl Default for Inputs {
             log: None,
             cpus: 2,
             cpu_model: None,
+            options: MachineOptions::default(),
         }
     }
 }
@@ -125,6 +230,15 @@ impl Inputs {
             .unwrap_or(self.profile.profile().boot.default_cpu)
     }
 
+    /// The kernel configuration: the profile's, with the debug option for temporary maps
+    /// when it is on (`None`: the profile's default).
+    pub fn kernel_config(&self) -> Option<KernelConfig> {
+        let p = self.profile.profile();
+        self.options
+            .debug_kmap
+            .then(|| p.default_config.set(debug_kmap_opt(p), true))
+    }
+
     /// What the machine is booted from.
     pub fn machine_config(&self) -> Result<MachineConfig, String> {
         Ok(MachineConfig {
@@ -132,8 +246,11 @@ impl Inputs {
             highmem: self.highmem,
             nr_cpus: self.nr_cpus,
             vmalloc: self.vmalloc,
+            config: self.kernel_config(),
             cpus: self.cpus,
             cpu_model: self.cpu_model,
+            debug_sleep: self.options.debug_sleep,
+            skip_pkmap_flush: self.options.skip_pkmap_flush,
             ..MachineConfig::new(self.profile, self.e820()?)
         })
     }
@@ -154,6 +271,7 @@ impl Inputs {
             highmem: self.highmem,
             nr_cpus: self.nr_cpus,
             vmalloc: self.vmalloc,
+            config: self.kernel_config(),
             ..LayoutRequest::new(self.profile, e820)
         };
         compute(&req).map_err(|e| e.to_string())
@@ -181,6 +299,8 @@ pub enum Field {
     Cpus,
     /// The CPU model.
     CpuModel,
+    /// A debug option or bug mode.
+    Options,
 }
 
 /// Why the last change was refused.
@@ -254,8 +374,19 @@ pub enum Action {
     SetCpus(usize),
     /// Choose a CPU model (`None`: the kernel's default).
     SetCpuModel(Option<CpuModel>),
+    /// Turn a debug option or bug mode on or off.
+    SetOption(MachineOption, bool),
     /// Run an op on the machine.
     Apply(Op),
+    /// Run ops in order, as one run (`kmap` of N consecutive frames).
+    ApplyAll(Vec<Op>),
+    /// Run this many random persistent-map ops (see [`crate::random`]) from this seed.
+    RunRandom {
+        /// How many.
+        count: usize,
+        /// The seed: the same seed on the same machine gives the same ops.
+        seed: u64,
+    },
     /// Undo the last op (boot again and replay the rest).
     Undo,
     /// Boot the machine again, with no history.
@@ -415,6 +546,44 @@ impl State {
             }
             Err(message) => self.refuse(field, message, typing),
         }
+    }
+
+    /// Runs a scenario from a fresh boot, first setting the machine options it needs (which
+    /// boots the machine again, and the note says so).
+    fn run_scenario(&self, s: &'static crate::scenarios::Scenario, stepwise: bool) -> State {
+        let options = s
+            .options
+            .iter()
+            .fold(self.inputs.options, |o, &(opt, on)| o.with(opt, on));
+        if options == self.inputs.options {
+            return self.with_lab(self.lab.start_scenario(s, stepwise));
+        }
+        let base = self.attempt(
+            Field::Options,
+            Inputs {
+                options,
+                ..self.inputs.clone()
+            },
+            None,
+        );
+        if base.problem.is_some() {
+            return base;
+        }
+        let profile = self.inputs.profile.profile();
+        let set: Vec<String> = s
+            .options
+            .iter()
+            .filter(|&&(o, on)| self.inputs.options.get(o) != on)
+            .map(|&(o, on)| format!("{} {}", o.name(profile), if on { "on" } else { "off" }))
+            .collect();
+        let mut lab = base.lab.start_scenario(s, stepwise);
+        lab.note = Some(format!(
+            "“{}” needs {}: the machine was booted again with {}.",
+            s.title,
+            set.join(" and "),
+            if set.len() == 1 { "it" } else { "them" }
+        ));
+        base.with_lab(lab)
     }
 
     /// The machine, if it boots.
@@ -622,11 +791,34 @@ impl Reducible for State {
                 },
                 None,
             ),
+            Action::SetOption(o, on) => self.attempt(
+                Field::Options,
+                Inputs {
+                    options: i.options.with(o, on),
+                    ..i.clone()
+                },
+                None,
+            ),
             Action::Apply(op) => self.with_lab(self.lab.apply(op)),
+            Action::ApplyAll(ops) => {
+                let label = (ops.len() > 1).then(|| crate::lab::ops_count(ops.len()));
+                self.with_lab(self.lab.apply_all(ops, label))
+            }
+            Action::RunRandom { count, seed } => {
+                let mut rng = crate::random::Rng::new(seed);
+                let label = format!(
+                    "{} chosen at random (seed {seed})",
+                    crate::lab::ops_count(count)
+                );
+                self.with_lab(
+                    self.lab
+                        .generate(count, label, &mut |m| crate::random::next_op(m, &mut rng)),
+                )
+            }
             Action::Undo => self.with_lab(self.lab.undo()),
             Action::ResetMachine => self.with_lab(self.lab.reset()),
             Action::RunScenario { id, stepwise } => match crate::scenarios::find(id) {
-                Some(s) => self.with_lab(self.lab.start_scenario(s, stepwise)),
+                Some(s) => self.run_scenario(s, stepwise),
                 None => return self,
             },
             Action::NextStep => self.with_lab(self.lab.next_step()),
@@ -901,6 +1093,91 @@ mod tests {
         assert_eq!(s.explore.error, None);
         let s = s.reduce(Action::ExploreCpu(9));
         assert_eq!(s.explore.cpu, 1, "clamped to the CPUs there are");
+    }
+
+    #[test]
+    fn a_scenario_that_needs_the_bug_mode_turns_it_on() {
+        let s = start().reduce(Action::RunScenario {
+            id: "pkmap-stale-bug",
+            stepwise: false,
+        });
+        assert!(s.inputs.options.skip_pkmap_flush);
+        assert!(s.machine().unwrap().config().skip_pkmap_flush);
+        let note = s.lab.note.clone().unwrap();
+        assert!(
+            note.contains("skip_pkmap_flush") && note.contains("booted again"),
+            "{note}"
+        );
+        let run = s.lab.last.clone().unwrap();
+        let read = &run.steps.last().unwrap().outcome;
+        assert!(
+            read.message.contains("STALE") && read.message.contains("0x0000aaaa"),
+            "{}",
+            read.message
+        );
+        // Running it again changes nothing more: the option is already on.
+        let again = Rc::clone(&s).reduce(Action::RunScenario {
+            id: "pkmap-stale-bug",
+            stepwise: true,
+        });
+        let note = again.lab.note.clone().unwrap_or_default();
+        assert!(!note.contains("skip_pkmap_flush"), "{note}");
+        assert!(again.inputs.options.skip_pkmap_flush);
+    }
+
+    #[test]
+    fn options_reach_the_machine_and_the_layout() {
+        let s = start().reduce(Action::SetProfile(ProfileId::V2_6_24));
+        let before = s.layout.fixmap.km_slots_per_cpu;
+        let s = s.reduce(Action::SetOption(MachineOption::DebugKmap, true));
+        assert_eq!(s.problem, None);
+        assert!(
+            s.layout.fixmap.km_slots_per_cpu > before,
+            "fences between the types"
+        );
+        assert_eq!(
+            s.machine().unwrap().layout().fixmap.km_slots_per_cpu,
+            s.layout.fixmap.km_slots_per_cpu
+        );
+        let s = s.reduce(Action::SetOption(MachineOption::DebugSleep, true));
+        assert!(s.machine().unwrap().config().debug_sleep);
+        let line = crate::format::machine_line(s.machine().unwrap().config(), Some(2 * GIB));
+        assert!(
+            line.ends_with("config=DEBUG_HIGHMEM=y debug_sleep=on"),
+            "{line}"
+        );
+        let s = s.reduce(Action::SetProfile(ProfileId::V6_1));
+        let c = s.machine().unwrap().config().config.unwrap();
+        assert!(c.has(ConfigOpt::DebugKmapLocal) && !c.has(ConfigOpt::DebugHighmem));
+    }
+
+    #[test]
+    fn batches_and_random_runs_go_into_the_history() {
+        let s = start().reduce(Action::Apply(Op::Task {
+            name: "A".into(),
+            cpu: 0,
+            kthread: false,
+        }));
+        let ops: Vec<Op> = (0..3)
+            .map(|k| Op::Kmap {
+                task: "A".into(),
+                page: highmem_engine::machine::PageRef::Pfn(0x50000 + k),
+                nonblock: false,
+            })
+            .collect();
+        let s = s.reduce(Action::ApplyAll(ops));
+        assert_eq!(s.lab.history.len(), 4);
+        assert_eq!(
+            s.lab.last.clone().unwrap().label.as_deref(),
+            Some("3 operations")
+        );
+        let s = s.reduce(Action::RunRandom { count: 50, seed: 9 });
+        assert_eq!(s.lab.history.len(), 54);
+        let run = s.lab.last.clone().unwrap();
+        assert!(run.label.clone().unwrap().contains("seed 9"));
+        // Undo takes back the last random op only, by replaying the rest.
+        let undone = Rc::clone(&s).reduce(Action::Undo);
+        assert_eq!(undone.lab.history[..], s.lab.history[..53]);
     }
 
     #[test]

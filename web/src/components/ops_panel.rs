@@ -36,14 +36,14 @@ const PROTS: [(&str, Prot); 4] = [
 
 /// A text box's content, kept in the component so that re-rendering never resets it.
 #[derive(Clone)]
-struct Draft(UseStateHandle<String>);
+pub(crate) struct Draft(pub(crate) UseStateHandle<String>);
 
 impl Draft {
-    fn get(&self) -> String {
+    pub(crate) fn get(&self) -> String {
         (*self.0).clone()
     }
 
-    fn oninput(&self) -> Callback<InputEvent> {
+    pub(crate) fn oninput(&self) -> Callback<InputEvent> {
         let h = self.0.clone();
         Callback::from(move |e: InputEvent| {
             let i: HtmlInputElement = e.target_unchecked_into();
@@ -52,18 +52,18 @@ impl Draft {
     }
 }
 
-fn select_value(r: &NodeRef) -> String {
+pub(crate) fn select_value(r: &NodeRef) -> String {
     r.cast::<HtmlSelectElement>()
         .map(|i| i.value())
         .unwrap_or_default()
 }
 
-fn checked(r: &NodeRef) -> bool {
+pub(crate) fn checked(r: &NodeRef) -> bool {
     r.cast::<HtmlInputElement>().is_some_and(|i| i.checked())
 }
 
 /// The first of A, B, … that names no task yet.
-fn next_task_name(m: &Machine) -> String {
+pub(crate) fn next_task_name(m: &Machine) -> String {
     ('A'..='Z')
         .map(String::from)
         .find(|n| m.task_index(n).is_none())
@@ -71,7 +71,7 @@ fn next_task_name(m: &Machine) -> String {
 }
 
 /// A frame typed as a number or as the name of an allocated block.
-fn parse_frame(m: &Machine, text: &str) -> Result<u64, String> {
+pub(crate) fn parse_frame(m: &Machine, text: &str) -> Result<u64, String> {
     let t = text.trim();
     if let Some(h) = m.handles().get(t) {
         return Ok(h.pfn);

@@ -76,15 +76,11 @@ fn call_tree(c: &Call, depth: usize) -> Html {
     }
 }
 
-fn step(a: &Applied, index: usize, number: Option<usize>, last: bool) -> Html {
-    let (id, mark, word) = badge(a);
+/// What one op did: the kernel's message, whether the model refused it, its call tree and
+/// the cells it changed.
+fn applied_body(a: &Applied, label: usize, last: bool) -> Html {
     html! {
-        <li class={classes!("run-step", format!("result-{id}"))} data-result={id} value={number.map(|n| n.to_string())}>
-            <p class="step-head">
-                <span class={classes!("badge", format!("badge-{id}"))}>{ format!("{mark} {word}") }</span>
-                <code class="op-text">{ op_text(&a.op) }</code>
-            </p>
-            if let Some(x) = a.explain { <p class="step-explain">{ x }</p> }
+        <>
             <pre class="message">{ a.outcome.message.clone() }</pre>
             if a.refused {
                 <p class="hint">{ "The model refused it: the machine is unchanged and the op is not in the history." }</p>
@@ -97,7 +93,7 @@ fn step(a: &Applied, index: usize, number: Option<usize>, last: bool) -> Html {
                 <details class="changes">
                     <summary>{ format!("Cells changed ({})", a.outcome.changes.len()) }</summary>
                     <div class="table-wrap" tabindex="0" role="region"
-                         aria-label={format!("Cells changed by step {}", number.unwrap_or(index + 1))}>
+                         aria-label={format!("Cells changed by step {label}")}>
                         <table>
                             <thead><tr><th scope="col">{ "cell" }</th><th scope="col">{ "before" }</th><th scope="col">{ "after" }</th></tr></thead>
                             <tbody>
@@ -113,8 +109,95 @@ fn step(a: &Applied, index: usize, number: Option<usize>, last: bool) -> Html {
                     </div>
                 </details>
             }
+        </>
+    }
+}
+
+fn step(a: &Applied, index: usize, number: Option<usize>, last: bool) -> Html {
+    let (id, mark, word) = badge(a);
+    html! {
+        <li class={classes!("run-step", format!("result-{id}"))} data-result={id} value={number.map(|n| n.to_string())}>
+            <p class="step-head">
+                <span class={classes!("badge", format!("badge-{id}"))}>{ format!("{mark} {word}") }</span>
+                <code class="op-text">{ op_text(&a.op) }</code>
+            </p>
+            if let Some(x) = a.explain { <p class="step-explain">{ x }</p> }
+            { applied_body(a, number.unwrap_or(index + 1), last) }
         </li>
     }
+}
+
+/// The most ops of a batch that did something other than `ok` listed one by one.
+const NOTABLE_SHOWN: usize = 20;
+
+/// Several ops of one scenario step (or one batch): how they ended, counted; the ones that
+/// did not end `ok`; and the last of them in full. (Every op is also in the history.)
+fn batch(ops: &[Applied], number: Option<usize>, last: bool) -> Html {
+    let Some(final_op) = ops.last() else {
+        return Html::default();
+    };
+    let (id, _, _) = badge(final_op);
+    let mut tally: Vec<((&str, &str, &str), usize)> = Vec::new();
+    for a in ops {
+        let b = badge(a);
+        match tally.iter_mut().find(|(t, _)| *t == b) {
+            Some((_, n)) => *n += 1,
+            None => tally.push((b, 1)),
+        }
+    }
+    let notable: Vec<&Applied> = ops.iter().filter(|a| badge(a).0 != "ok").collect();
+    let first_text = op_text(&ops[0].op);
+    let last_text = op_text(&final_op.op);
+    html! {
+        <li class={classes!("run-step", "run-batch", format!("result-{id}"))} data-result={id}
+            data-count={ops.len().to_string()} value={number.map(|n| n.to_string())}>
+            <p class="step-head">
+                { for tally.iter().map(|((tid, mark, word), n)| html! {
+                    <span class={classes!("badge", format!("badge-{tid}"))} data-tally={*tid}>{ format!("{n} × {mark} {word}") }</span>
+                }) }
+                <code class="op-text">{ format!("{first_text} … {last_text}") }</code>
+            </p>
+            if let Some(x) = final_op.explain { <p class="step-explain">{ x }</p> }
+            <p class="batch-summary">
+                { format!("{} in this step; each is in the history below.", ops_count(ops.len())) }
+            </p>
+            if !notable.is_empty() {
+                <details class="batch-notable" open=true>
+                    <summary>{ format!("Not ok: {}", ops_count(notable.len())) }</summary>
+                    <ol class="batch-list">
+                        { for notable.iter().take(NOTABLE_SHOWN).map(|a| {
+                            let (tid, mark, word) = badge(a);
+                            html! {
+                                <li data-result={tid}>
+                                    <span class={classes!("badge", format!("badge-{tid}"))}>{ format!("{mark} {word}") }</span>
+                                    { " " }<code class="op-text">{ op_text(&a.op) }</code>
+                                    <span class="batch-line">{ a.outcome.message.lines().next().unwrap_or_default().to_string() }</span>
+                                </li>
+                            }
+                        }) }
+                    </ol>
+                    if notable.len() > NOTABLE_SHOWN {
+                        <p class="hint">{ format!("… and {} more.", notable.len() - NOTABLE_SHOWN) }</p>
+                    }
+                </details>
+            }
+            <p class="batch-last">{ "The last of them: " }<code class="op-text">{ last_text }</code></p>
+            { applied_body(final_op, number.unwrap_or(1), last) }
+        </li>
+    }
+}
+
+/// A run's ops in groups: consecutive ops of the same scenario step, or of one batch.
+fn groups(run: &Run) -> Vec<&[Applied]> {
+    let mut out: Vec<&[Applied]> = Vec::new();
+    let mut start = 0;
+    for i in 1..=run.steps.len() {
+        if i == run.steps.len() || run.steps[i].step != run.steps[start].step {
+            out.push(&run.steps[start..i]);
+            start = i;
+        }
+    }
+    out
 }
 
 /// The last run and the history.
@@ -143,17 +226,24 @@ pub fn OutcomeView(props: &OutcomeViewProps) -> Html {
                 if let Some(s) = run.scenario {
                     <p class="run-title">
                         { format!("“{}”, ", s.title) }
-                        { if run.steps.len() == 1 {
-                            format!("step {} of {}", run.first_step + 1, s.steps.len())
-                        } else {
-                            format!("steps {}–{} of {}", run.first_step + 1, run.first_step + run.steps.len(), s.steps.len())
+                        { match run.step_span() {
+                            Some((a, b)) if a == b => format!("step {} of {}", a + 1, s.steps.len()),
+                            Some((a, b)) => format!("steps {}–{} of {}", a + 1, b + 1, s.steps.len()),
+                            None => String::new(),
                         } }
                     </p>
+                } else if let Some(label) = &run.label {
+                    <p class="run-title">{ label.clone() }</p>
                 }
                 <ol class="run-steps" key={run.seq.to_string()}>
-                    { for run.steps.iter().enumerate().map(|(i, a)| {
-                        let number = run.scenario.map(|_| run.first_step + i + 1);
-                        step(a, i, number, i + 1 == run.steps.len())
+                    { for groups(run).into_iter().enumerate().map(|(gi, g)| {
+                        let number = g[0].step.map(|s| s + 1);
+                        let last = std::ptr::eq(g.last().unwrap_or(&g[0]), run.steps.last().unwrap_or(&g[0]));
+                        if g.len() == 1 {
+                            step(&g[0], gi, number, last)
+                        } else {
+                            batch(g, number, last)
+                        }
                     }) }
                 </ol>
             } else {

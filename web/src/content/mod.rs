@@ -3,6 +3,7 @@
 //! source (`ident:NAME`, `src:PATH`) and buttons that run a scenario (`try:ID`).
 
 use highmem_engine::cpu::{CpuModel, CpuSpec, TlbArray};
+use highmem_engine::highmem::AddressStore;
 use highmem_engine::layout::derive::ValueKind;
 use highmem_engine::layout::Layout;
 use highmem_engine::machine::Machine;
@@ -222,6 +223,13 @@ pub fn tlb_geometry(a: &TlbArray) -> String {
 /// | `DIRECTMAP_4K`, `DIRECTMAP_LARGE` | `/proc/meminfo`'s `DirectMap4k` and `DirectMap2M`/`4M`, e.g. `10232 kB` (machine) |
 /// | `DIRECTMAP_LARGE_NAME` | `DirectMap2M` or `DirectMap4M` |
 /// | `SWAPPER_PG_DIR` | the physical address of `swapper_pg_dir` (machine) |
+/// | `PAGE_ADDRESS_STORE` | where `page_address()` finds a mapped high page's address: `page->virtual` or `page_address_htable` |
+/// | `PKMAP_FLUSH` | the TLB flush `flush_all_zero_pkmaps()` calls |
+/// | `KM_PER_CPU` | kmap slots per CPU in the fixmap (`KM_TYPE_NR`, or 6.1's `KM_MAX_IDX`) |
+/// | `KM_SLOTS` | kmap slots in all: `KM_PER_CPU` × `NR_CPUS` |
+/// | `KM_TYPES` | how many `km_type`s the era has, or `no` (6.1) |
+/// | `FIX_KMAP_BEGIN` | the fixmap index of the first kmap slot, or "none" without HIGHMEM |
+/// | `KMAP_SLOT0` | the address of CPU 0's first kmap slot, or "none" without HIGHMEM |
 ///
 /// Names marked *machine* need the booted machine; without one they show "n/a" and say why.
 pub fn live_value(live: &Live, name: &str) -> Option<LiveValue> {
@@ -338,6 +346,56 @@ pub fn live_value(live: &Live, name: &str) -> Option<LiveValue> {
             if pae { "DirectMap2M" } else { "DirectMap4M" }.into(),
             "the /proc/meminfo line for large direct-map pages",
         ),
+        "PAGE_ADDRESS_STORE" => summary(
+            match layout.resolved.profile.profile().pkmap.store {
+                AddressStore::PageVirtual => "page->virtual",
+                _ => "page_address_htable",
+            }
+            .into(),
+            "the era's page_address(): a field of struct page in 2.4, a hash table from 2.6 on",
+        ),
+        "PKMAP_FLUSH" => summary(
+            layout.resolved.profile.profile().pkmap.flush_fn.to_string(),
+            "the TLB flush flush_all_zero_pkmaps() calls: flush_tlb_all() in 2.4, \
+             flush_tlb_kernel_range() over the window from 2.6 (a full flush on x86 either way)",
+        ),
+        "KM_PER_CPU" => summary(
+            layout.fixmap.km_slots_per_cpu.to_string(),
+            "KM_TYPE_NR (with the debug fences if CONFIG_DEBUG_HIGHMEM), or 6.1's KM_MAX_IDX",
+        ),
+        "KM_SLOTS" => summary(
+            (layout.fixmap.km_slots_per_cpu * layout.resolved.nr_cpus).to_string(),
+            "slots per CPU × NR_CPUS",
+        ),
+        "KM_TYPES" => {
+            let types = layout.resolved.profile.profile().atomic.types;
+            summary(
+                if types.is_empty() {
+                    "no".into()
+                } else {
+                    types.len().to_string()
+                },
+                &format!(
+                    "enum km_type of the era{}",
+                    match (types.first(), types.last()) {
+                        (Some(a), Some(b)) => format!(": {a} to {b}"),
+                        _ => ": 6.1 has none".into(),
+                    }
+                ),
+            )
+        }
+        "FIX_KMAP_BEGIN" => summary(
+            kmap_begin(layout)
+                .map(|i| i.to_string())
+                .unwrap_or_else(|| "none (no HIGHMEM)".into()),
+            "the index of FIX_KMAP_BEGIN in enum fixed_addresses",
+        ),
+        "KMAP_SLOT0" => summary(
+            kmap_begin(layout)
+                .map(|i| format!("{:#010x}", layout.fixaddr_top() - u64::from(i) * 4096))
+                .unwrap_or_else(|| "none (no HIGHMEM)".into()),
+            "__fix_to_virt(FIX_KMAP_BEGIN) = FIXADDR_TOP − FIX_KMAP_BEGIN × 4096",
+        ),
         "SWAPPER_PG_DIR" => machine(
             &|m| format!("{:#x}", m.kernel_tables().swapper_pg_dir.as_u64()),
             "the physical address of swapper_pg_dir, the kernel's reference page directory",
@@ -355,6 +413,16 @@ pub fn live_value(live: &Live, name: &str) -> Option<LiveValue> {
             })
         }
     }
+}
+
+/// The fixmap index of the first kmap slot, on HIGHMEM kernels.
+fn kmap_begin(layout: &Layout) -> Option<u32> {
+    layout
+        .fixmap
+        .entries
+        .iter()
+        .find(|e| e.name == "KMAP_BEGIN")
+        .map(|e| e.first)
 }
 
 /// The machine's RAM as a reader would state it: what the BIOS map marks usable, rounded up
