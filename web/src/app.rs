@@ -26,6 +26,7 @@ use crate::components::phys_mem::PhysMem;
 use crate::components::physical_map::PhysicalMap;
 use crate::components::pkmap_grid::PkmapGrid;
 use crate::components::pkmap_tlb::PkmapTlb;
+use crate::components::questions::Questions;
 use crate::components::region_table::RegionTable;
 use crate::components::scenario_list::ScenarioList;
 use crate::components::site_footer::SiteFooter;
@@ -180,6 +181,8 @@ fn layout_page(state: &UseReducerHandle<State>, chapter: &'static Chapter, stack
         <main class="page">
             <article class="chapter" aria-labelledby={chapter.title_id()}>
                 <ChapterView slug={chapter.slug} layout={layout.clone()} />
+                <Questions chapter={route::route_name(chapter)} config={state.inputs.machine_config()}
+                           machine={state.lab.machine.clone()} />
             </article>
             <aside id="lab" class="lab" aria-label="Live views">
                 <section class="card machine" aria-labelledby="machine-title">
@@ -498,6 +501,7 @@ fn machine_page(state: &UseReducerHandle<State>, chapter: &'static Chapter) -> H
             <article class="chapter" aria-labelledby={chapter.title_id()}>
                 <ChapterView slug={chapter.slug} layout={layout} machine={lab.machine.clone()}
                              cpu={Some(i.cpu())} {on_try} />
+                <Questions chapter={name} config={i.machine_config()} machine={lab.machine.clone()} />
             </article>
             <aside id="lab" class="lab" aria-label="Live views">
                 <section class="card machine" aria-labelledby="machine-title">

@@ -18,6 +18,7 @@ pub mod format;
 pub mod geometry;
 pub mod hooks;
 pub mod lab;
+pub mod questions;
 pub mod random;
 pub mod route;
 pub mod scenarios;

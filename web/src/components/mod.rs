@@ -24,6 +24,7 @@ pub mod phys_mem;
 pub mod physical_map;
 pub mod pkmap_grid;
 pub mod pkmap_tlb;
+pub mod questions;
 pub mod region_table;
 pub mod scenario_list;
 pub mod site_footer;
