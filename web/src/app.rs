@@ -9,12 +9,14 @@ use crate::components::atomic_panel::AtomicPanel;
 use crate::components::boot_log::BootLog;
 use crate::components::call_graph::CallGraphView;
 use crate::components::chapter::ChapterView;
+use crate::components::compare_eras::CompareEras;
 use crate::components::controls::Controls;
 use crate::components::cpu_contexts::CpuContexts;
 use crate::components::cpu_controls::CpuControls;
 use crate::components::derivation::Derivation;
 use crate::components::facts::Facts;
 use crate::components::fixmap_table::FixmapTable;
+use crate::components::glossary_page::GlossaryPage;
 use crate::components::kernel_options::KernelOptions;
 use crate::components::kmap_panel::KmapPanel;
 use crate::components::kmap_slots::KmapSlots;
@@ -63,6 +65,7 @@ where
 fn title(route: &Route) -> String {
     match route {
         Route::Chapter(c) => format!("{} · Highmem Lab", c.title),
+        Route::Glossary => "Glossary · Highmem Lab".into(),
         Route::NotFound(_) => "No such chapter · Highmem Lab".into(),
     }
 }
@@ -89,8 +92,10 @@ pub fn App() -> Html {
                         lab.set_scroll_top(0);
                     }
                 }
-                if let Some(c) = route.chapter() {
-                    route::go_to(c.title_id());
+                match route {
+                    Route::Chapter(c) => route::go_to(c.title_id()),
+                    Route::Glossary => route::go_to("glossary-title"),
+                    Route::NotFound(_) => {}
                 }
             }
         });
@@ -100,6 +105,7 @@ pub fn App() -> Html {
     let body = match &route {
         Route::Chapter(c) if c.slug == LAYOUT_CHAPTER => layout_page(&state, c, stacked),
         Route::Chapter(c) => machine_page(&state, c),
+        Route::Glossary => html! { <GlossaryPage layout={Shared(state.layout.clone())} /> },
         Route::NotFound(name) => not_found(name),
     };
     html! {
@@ -524,6 +530,7 @@ fn machine_page(state: &UseReducerHandle<State>, chapter: &'static Chapter) -> H
                     </p>
                 </section>
                 { views }
+                <CompareEras chapter={name} inputs={i.clone()} />
             </aside>
         </main>
     }

@@ -12,10 +12,12 @@
 //! boots a `Machine` in the page, compiled to wasm with it.
 
 pub mod app;
+pub mod compare;
 pub mod components;
 pub mod content;
 pub mod format;
 pub mod geometry;
+pub mod glossary;
 pub mod hooks;
 pub mod lab;
 pub mod questions;

@@ -11,6 +11,8 @@ use yew::prelude::*;
 pub enum Route {
     /// A chapter.
     Chapter(&'static Chapter),
+    /// The glossary of kernel names (`#/glossary`).
+    Glossary,
     /// A route that names no chapter.
     NotFound(String),
 }
@@ -20,6 +22,7 @@ impl PartialEq for Route {
         match (self, other) {
             (Route::Chapter(a), Route::Chapter(b)) => a.slug == b.slug,
             (Route::NotFound(a), Route::NotFound(b)) => a == b,
+            (Route::Glossary, Route::Glossary) => true,
             _ => false,
         }
     }
@@ -38,6 +41,9 @@ impl Route {
             return Some(Route::first());
         }
         let name = h.strip_prefix('/')?.trim_end_matches('/');
+        if name == GLOSSARY {
+            return Some(Route::Glossary);
+        }
         Some(
             CHAPTERS
                 .iter()
@@ -51,10 +57,13 @@ impl Route {
     pub fn chapter(&self) -> Option<&'static Chapter> {
         match self {
             Route::Chapter(c) => Some(c),
-            Route::NotFound(_) => None,
+            Route::Glossary | Route::NotFound(_) => None,
         }
     }
 }
+
+/// The glossary's route name.
+pub const GLOSSARY: &str = "glossary";
 
 /// A chapter's route name: its slug without the number (`01-why-highmem` → `why-highmem`).
 pub fn route_name(c: &Chapter) -> &'static str {
@@ -157,6 +166,8 @@ mod tests {
             Some(Route::NotFound("nope".into()))
         );
         assert_eq!(Route::from_hash("#lab"), None, "an anchor, not a route");
+        assert_eq!(Route::from_hash("#/glossary"), Some(Route::Glossary));
+        assert_eq!(Route::Glossary.chapter(), None);
         for c in CHAPTERS {
             assert_eq!(
                 Route::from_hash(&href(c)).unwrap().chapter().unwrap().slug,

@@ -8,6 +8,7 @@ use crate::route::{self, in_page};
 use highmem_engine::cpu::CpuModel;
 use highmem_engine::layout::Layout;
 use highmem_engine::machine::Machine;
+use std::cell::Cell;
 use yew::prelude::*;
 
 /// Props of [`ChapterView`].
@@ -33,6 +34,10 @@ struct Ctx<'a> {
     layout: &'a Layout,
     live: Live<'a>,
     on_try: &'a Callback<&'static str>,
+    /// Inside a link or button: a glossary name there gets no focus stop of its own.
+    in_link: Cell<bool>,
+    /// Numbers the glossary tooltips, for their ids.
+    glosses: Cell<usize>,
 }
 
 /// The chapter text.
@@ -55,6 +60,8 @@ pub fn ChapterView(props: &ChapterViewProps) -> Html {
         layout,
         live: Live::new(layout, cpu, machine),
         on_try: &props.on_try,
+        in_link: Cell::new(false),
+        glosses: Cell::new(0),
     };
     let at = CHAPTERS.iter().position(|c| c.slug == chapter.slug);
     let prev = at
@@ -170,13 +177,61 @@ fn spans(list: &'static [Inline], ctx: &Ctx) -> Html {
     list.iter().map(|i| inline(i, ctx)).collect()
 }
 
+/// The content of a link or button.
+fn linked(list: &'static [Inline], ctx: &Ctx) -> Html {
+    let outer = ctx.in_link.replace(true);
+    let html = spans(list, ctx);
+    ctx.in_link.set(outer);
+    html
+}
+
+/// The id of the next glossary tooltip on the page.
+fn next_gloss_id(ctx: &Ctx) -> String {
+    let n = ctx.glosses.get();
+    ctx.glosses.set(n + 1);
+    format!("gloss-tip-{n}")
+}
+
+/// Escape takes the focus away from a glossary name, and so hides its tooltip.
+fn blur_on_escape() -> Callback<KeyboardEvent> {
+    Callback::from(|e: KeyboardEvent| {
+        if e.key() == "Escape" {
+            if let Some(el) = e
+                .target()
+                .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok())
+            {
+                let _ = el.blur();
+            }
+        }
+    })
+}
+
+/// A kernel name the glossary defines: focusable, with its definition as a tooltip shown on
+/// hover and focus (Escape hides it again) and linked to it by `aria-describedby`.
+fn gloss(code: &'static str, term: &'static crate::glossary::Term, ctx: &Ctx) -> Html {
+    let id = next_gloss_id(ctx);
+    let onkeydown = blur_on_escape();
+    html! {
+        <span class="gloss">
+            <code class="gloss-term" tabindex="0" aria-describedby={id.clone()} data-term={term.name}
+                  {onkeydown}>{ code }</code>
+            <span class="gloss-tip" role="tooltip" {id}>
+                <strong>{ term.name }</strong>{ ": " }{ term.definition }
+            </span>
+        </span>
+    }
+}
+
 fn inline(i: &'static Inline, ctx: &Ctx) -> Html {
     let layout = ctx.layout;
     match i {
         Inline::Text(t) => html! { { *t } },
         Inline::Emphasis(v) => html! { <em>{ spans(v, ctx) }</em> },
         Inline::Strong(v) => html! { <strong>{ spans(v, ctx) }</strong> },
-        Inline::Code(c) => html! { <code>{ *c }</code> },
+        Inline::Code(c) => match crate::glossary::lookup(c) {
+            Some(term) if !ctx.in_link.get() => gloss(c, term, ctx),
+            _ => html! { <code>{ *c }</code> },
+        },
         Inline::CodeWith(v) => html! { <code>{ spans(v, ctx) }</code> },
         Inline::Link {
             target: Target::Try(id),
@@ -186,10 +241,11 @@ fn inline(i: &'static Inline, ctx: &Ctx) -> Html {
             let onclick = ctx.on_try.reform(move |_: MouseEvent| id);
             let title =
                 crate::scenarios::find(id).map(|s| format!("Runs “{}” in the live views", s.title));
+            let content = linked(inlines, ctx);
             html! {
                 <button type="button" class="try-link" data-try={id} {onclick} {title}>
                     <span class="try-mark" aria-hidden="true">{ "▶ " }</span>
-                    { spans(inlines, ctx) }
+                    { content }
                 </button>
             }
         }
@@ -199,7 +255,7 @@ fn inline(i: &'static Inline, ctx: &Ctx) -> Html {
         } => {
             let anchor: &'static str = anchor;
             html! {
-                <a href={format!("#{anchor}")} onclick={in_page(anchor)}>{ spans(inlines, ctx) }</a>
+                <a href={format!("#{anchor}")} onclick={in_page(anchor)}>{ linked(inlines, ctx) }</a>
             }
         }
         Inline::Link { target, inlines } => {
@@ -221,7 +277,31 @@ fn inline(i: &'static Inline, ctx: &Ctx) -> Html {
                 _ => None,
             };
             let rel = (!matches!(target, Target::Anchor(_))).then_some("noopener");
-            html! { <a {href} {class} {rel} {title}>{ spans(inlines, ctx) }</a> }
+            // A link whose text is a glossary name (`[`kmap()`](ident:kmap)`): the link keeps
+            // its place in the tab order and describes itself with the name's definition.
+            let term = match inlines {
+                [Inline::Code(c)] if matches!(target, Target::Ident(_) | Target::Source(_)) => {
+                    crate::glossary::lookup(c)
+                }
+                _ => None,
+            };
+            match term {
+                Some(term) => {
+                    let id = next_gloss_id(ctx);
+                    let source = title.unwrap_or_default();
+                    html! {
+                        <span class="gloss">
+                            <a {href} {class} {rel} aria-describedby={id.clone()} data-term={term.name}
+                               onkeydown={blur_on_escape()}>{ linked(inlines, ctx) }</a>
+                            <span class="gloss-tip" role="tooltip" {id}>
+                                <strong>{ term.name }</strong>{ ": " }{ term.definition }
+                                <span class="gloss-source">{ format!(" The link opens {source}.") }</span>
+                            </span>
+                        </span>
+                    }
+                }
+                None => html! { <a {href} {class} {rel} {title}>{ linked(inlines, ctx) }</a> },
+            }
         }
         Inline::Live(name) => match live_value(&ctx.live, name) {
             // Keyed by value, so a changed value is a new element and its highlight replays.

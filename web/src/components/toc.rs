@@ -32,6 +32,9 @@ pub fn Toc(props: &TocProps) -> Html {
                     }
                 }) }
             </ol>
+            <p class="toc-extra">
+                <a href={format!("#/{}", route::GLOSSARY)} class="toc-link toc-glossary">{ "Glossary of kernel names" }</a>
+            </p>
         </nav>
     }
 }
