@@ -14,6 +14,7 @@ use crate::components::controls::Controls;
 use crate::components::cpu_contexts::CpuContexts;
 use crate::components::cpu_controls::CpuControls;
 use crate::components::derivation::Derivation;
+use crate::components::export_svg::ExportSvg;
 use crate::components::facts::Facts;
 use crate::components::fixmap_table::FixmapTable;
 use crate::components::glossary_page::GlossaryPage;
@@ -231,6 +232,7 @@ fn layout_page(state: &UseReducerHandle<State>, chapter: &'static Chapter, stack
                         on_clear={on_clear_log}
                     />
                 </section>
+                <ExportSvg />
             </aside>
         </main>
     }
@@ -531,6 +533,7 @@ fn machine_page(state: &UseReducerHandle<State>, chapter: &'static Chapter) -> H
                 </section>
                 { views }
                 <CompareEras chapter={name} inputs={i.clone()} />
+                <ExportSvg />
             </aside>
         </main>
     }

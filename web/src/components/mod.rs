@@ -12,6 +12,7 @@ pub mod controls;
 pub mod cpu_contexts;
 pub mod cpu_controls;
 pub mod derivation;
+pub mod export_svg;
 pub mod facts;
 pub mod fixmap_table;
 pub mod glossary_page;
