@@ -34,6 +34,8 @@ impl Route {
     /// Reads a `location.hash`. `None` for a hash that is not a route.
     pub fn from_hash(hash: &str) -> Option<Route> {
         let h = hash.strip_prefix('#').unwrap_or(hash);
+        // A permalink's parameters may follow the route (`#/pkmap?s=…`; see `permalink`).
+        let h = h.split_once('?').map_or(h, |(route, _)| route);
         if h.is_empty() || h == "/" {
             return Some(Route::first());
         }
@@ -157,6 +159,9 @@ mod tests {
             Some(Route::NotFound("nope".into()))
         );
         assert_eq!(Route::from_hash("#lab"), None, "an anchor, not a route");
+        let linked = Route::from_hash("#/pkmap?v=1&s=machine").unwrap();
+        assert_eq!(linked.chapter().unwrap().slug, "03-pkmap");
+        assert_eq!(Route::from_hash("#?v=1"), Some(Route::first()));
         for c in CHAPTERS {
             assert_eq!(
                 Route::from_hash(&href(c)).unwrap().chapter().unwrap().slug,
