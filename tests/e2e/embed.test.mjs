@@ -131,6 +131,20 @@ test('embed mode shows the chosen view and nothing else', async () => {
       await tab.close();
     }
   }
+  // A state the lab refuses, embedded: the view, the default state and the notice.
+  {
+    const tab = await newPage(browser);
+    try {
+      await tab.page.goto(`${site.url}?embed=1&view=tlb#?v=1&s=machine+profile=9.9+ram=1G`);
+      await waitForApp(tab.page);
+      await tab.page.waitForSelector('main.embed[data-view="tlb"] #tlb');
+      assert.match(await tab.page.textContent('#link-notice'), /unknown profile '9\.9'/);
+      assert.match(await tab.page.textContent('.embed-kernel'), /6\.1/);
+      assert.deepEqual(tab.problems(), []);
+    } finally {
+      await tab.close();
+    }
+  }
   // An unknown view: the notice, in the full page.
   const tab = await newPage(browser);
   try {
