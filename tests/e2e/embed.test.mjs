@@ -5,15 +5,17 @@
 // "Embed this" dialog is keyboard-operable and writes the snippets.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 
 import { launchBrowser, newPage, serveDist, waitForApp } from '../harness.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const DOCS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs');
 
 let site; // the lab
 let host; // a course page, on another port: another origin
@@ -371,5 +373,42 @@ test('an embedded view has no accessibility violations (axe-core)', async () => 
     } finally {
       await tab.close();
     }
+  }
+});
+
+test('the example course page (docs/embed-example.html) embeds two views that answer its buttons', async () => {
+  // The example names the lab at 127.0.0.1:8080 and itself at 127.0.0.1:8081; here both are
+  // served on other ports, so those two addresses are replaced.
+  const lab = new URL(site.url).origin;
+  const self = new URL(host.url).origin;
+  for (const name of ['embed-example.html', 'embed-example.js', 'embed-example.css']) {
+    const text = await readFile(path.join(DOCS, name), 'utf8');
+    await writeFile(
+      path.join(hostDir, name),
+      text.replaceAll('http://127.0.0.1:8080', lab).replaceAll('http://127.0.0.1:8081', self),
+    );
+  }
+  const tab = await newPage(browser);
+  try {
+    const { page } = tab;
+    await page.goto(`${host.url}embed-example.html`);
+    await page.waitForFunction(() => document.getElementById('pkmap-status').textContent.startsWith('Ready: Linux 2.6.24'), null, { timeout: 30_000 });
+    await page.click('button[data-op="kmap A pfn=0x50001"]');
+    await page.waitForFunction(() => /^ok → 0x/.test(document.getElementById('pkmap-status').textContent));
+    await page.click('button[data-op="kunmap A pfn=0x60000"]');
+    await page.waitForFunction(() => document.getElementById('pkmap-status').textContent === 'bug');
+    // The iframe was resized to the view.
+    assert.notEqual(await page.evaluate(() => document.getElementById('pkmap-frame').style.height), '');
+    // The element: its second local map is unmapped.
+    const el = await page.waitForSelector('highmem-lab iframe');
+    const frame = await el.contentFrame();
+    await waitForApp(frame);
+    await frame.waitForSelector('main.embed[data-view="kmap-slots"]');
+    await page.waitForFunction(() => document.getElementById('slots').shadowRoot.querySelector('iframe').style.height !== '480px');
+    await page.click('#local-unmap');
+    await page.waitForFunction(() => /^ok/.test(document.getElementById('slots-status').textContent));
+    assert.deepEqual(tab.problems(), []);
+  } finally {
+    await tab.close();
   }
 });

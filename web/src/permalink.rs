@@ -503,6 +503,19 @@ pub struct Opened {
     pub problem: Option<String>,
 }
 
+impl Opened {
+    /// Whether the URL says anything about the state (a script or an explorer address, or a
+    /// link that was refused). If not, a state kept from an earlier visit may be restored
+    /// instead; a link always wins over it.
+    pub fn carries_state(&self) -> bool {
+        self.problem.is_some()
+            || self
+                .link
+                .as_ref()
+                .is_some_and(|l| l.script.is_some() || l.addr.is_some())
+    }
+}
+
 /// Opens a page's parameters: the state they describe, or the default state and a notice.
 /// When only the state is refused, the rest of the link (embed mode, its view and origins)
 /// still holds, so an embedded view shows the default state with the notice.
@@ -988,7 +1001,11 @@ mod tests {
     fn the_query_and_the_hash_are_one_set_of_parameters() {
         let s = made(vec![Action::SetCpus(1)]);
         let params = state_params(&s).unwrap();
+        assert!(!open("", "").carries_state());
+        assert!(!open("?embed=1&view=tlb", "").carries_state());
+        assert!(open("", "evil=1").carries_state());
         let o = open(&format!("?{params}"), "");
+        assert!(o.carries_state());
         assert_eq!(o.problem, None);
         same(&o.state, &s);
         let o = open("?embed=1&view=pkmap", &params);

@@ -280,7 +280,7 @@ pub fn Share(props: &ShareProps) -> Html {
             }
             if props.pending > 0 {
                 <p class="share-pending" id="share-pending">
-                    { format!("The link holds {} more, not yet run. ", crate::lab::ops_count(props.pending)) }
+                    { format!("The link holds {} not yet run. ", crate::lab::ops_count(props.pending)) }
                     <button id="redo-linked" type="button" class="button small" onclick={on_redo}>{ "Run the next" }</button>
                 </p>
             }
