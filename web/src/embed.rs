@@ -217,6 +217,55 @@ pub fn check_origin(text: &str) -> Option<String> {
     (host_ok && port_ok).then_some(lower.trim_end_matches('/').to_string())
 }
 
+/// Who the widget hears and whom it tells, from `origins=` and what the browser says of the
+/// parent's origin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// The allowed origins.
+    pub origins: Vec<String>,
+    /// The origin replies go to: the parent's, once known and allowed.
+    pub target: Option<String>,
+    /// The parent's origin is known and not allowed: nothing is heard or posted.
+    pub barred: bool,
+}
+
+impl Policy {
+    /// The policy for these allowed origins and the parent's origin, if the browser tells it.
+    pub fn new(origins: Vec<String>, parent: Option<String>) -> Policy {
+        let barred = parent.as_ref().is_some_and(|o| !origins.contains(o));
+        let target = parent.filter(|o| origins.contains(o));
+        Policy {
+            origins,
+            target,
+            barred,
+        }
+    }
+
+    /// Whether a message from this origin is taken (only from the parent window).
+    pub fn hears(&self, origin: &str, from_parent: bool) -> bool {
+        from_parent && !self.barred && self.origins.iter().any(|o| o == origin)
+    }
+
+    /// A message was heard from this (allowed) origin: replies go there from now on.
+    pub fn heard(&mut self, origin: &str) {
+        if self.hears(origin, true) {
+            self.target = Some(origin.to_string());
+        }
+    }
+
+    /// The target origins of a post: the known one, else every allowed one (the browser
+    /// delivers only where the origin matches); none when barred. Never `*`.
+    pub fn targets(&self) -> Vec<String> {
+        if self.barred {
+            return Vec::new();
+        }
+        match &self.target {
+            Some(o) => vec![o.clone()],
+            None => self.origins.clone(),
+        }
+    }
+}
+
 /// What a `run` request did, for the `done` reply.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunReply {
@@ -361,15 +410,8 @@ pub mod host {
     use wasm_bindgen::{JsCast, JsValue};
     use yew::prelude::*;
 
-    /// Who may talk to the widget, and whom it talks to.
-    pub struct Channel {
-        /// The allowed origins.
-        pub origins: Vec<String>,
-        /// The origin replies go to, once known.
-        pub target: RefCell<Option<String>>,
-        /// The parent's origin is known and not allowed: nothing is posted at all.
-        pub barred: bool,
-    }
+    /// The widget's end of the conversation: its [`Policy`], kept up to date.
+    pub struct Channel(pub RefCell<Policy>);
 
     fn window() -> Option<web_sys::Window> {
         web_sys::window()
@@ -407,35 +449,16 @@ pub mod host {
     }
 
     impl Channel {
-        /// A channel for these origins; the target is the parent's origin when it is one of
-        /// them.
+        /// A channel for these origins, with the parent's origin as the browser tells it.
         pub fn new(origins: Vec<String>) -> Channel {
-            let known = parent_origin();
-            let barred = known.as_ref().is_some_and(|o| !origins.contains(o));
-            let target = known.filter(|o| origins.contains(o));
-            Channel {
-                origins,
-                target: RefCell::new(target),
-                barred,
-            }
+            Channel(RefCell::new(Policy::new(origins, parent_origin())))
         }
 
-        /// Posts to the parent, at its origin when it is known (and allowed), else at each
-        /// allowed one (the browser delivers it only where the origin matches).
+        /// Posts to the parent, at the policy's targets.
         pub fn post(&self, msg: &JsValue) {
-            if self.barred || self.origins.is_empty() {
-                return;
-            }
             let Some(p) = parent() else { return };
-            match self.target.borrow().as_ref() {
-                Some(o) => {
-                    let _ = p.post_message(msg, o);
-                }
-                None => {
-                    for o in &self.origins {
-                        let _ = p.post_message(msg, o);
-                    }
-                }
+            for o in self.0.borrow().targets() {
+                let _ = p.post_message(msg, &o);
             }
         }
     }
@@ -625,17 +648,15 @@ pub mod host {
                     let channel = channel.clone();
                     Closure::<dyn Fn(web_sys::MessageEvent)>::new(
                         move |e: web_sys::MessageEvent| {
-                            if channel.barred || !channel.origins.contains(&e.origin()) {
-                                return;
-                            }
                             let from_parent = match (e.source(), parent()) {
                                 (Some(s), Some(p)) => JsValue::from(s) == JsValue::from(p),
                                 _ => false,
                             };
-                            if !from_parent {
+                            let origin = e.origin();
+                            if !channel.0.borrow().hears(&origin, from_parent) {
                                 return;
                             }
-                            *channel.target.borrow_mut() = Some(e.origin());
+                            channel.0.borrow_mut().heard(&origin);
                             if let Some(reply) =
                                 handle(&e.data(), &current, &start, &dispatch, view)
                             {
@@ -779,6 +800,41 @@ mod tests {
         ] {
             assert_eq!(check_origin(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn only_listed_origins_are_heard_and_told() {
+        let listed = vec![
+            "https://a.example".to_string(),
+            "https://b.example".to_string(),
+        ];
+        // The parent is known and listed: heard from the parent only, told at its origin.
+        let mut p = Policy::new(listed.clone(), Some("https://b.example".into()));
+        assert!(p.hears("https://b.example", true));
+        assert!(
+            p.hears("https://a.example", true),
+            "listed, if the browser said otherwise"
+        );
+        assert!(!p.hears("https://b.example", false), "another window");
+        assert!(!p.hears("https://c.example", true));
+        assert!(!p.hears("*", true) && !p.hears("null", true));
+        assert_eq!(p.targets(), vec!["https://b.example".to_string()]);
+        // The parent is known and not listed: nothing heard, nothing posted.
+        let p2 = Policy::new(listed.clone(), Some("https://c.example".into()));
+        assert!(!p2.hears("https://a.example", true));
+        assert!(p2.targets().is_empty());
+        // Unknown parent: each listed origin, until one is heard from.
+        let mut p3 = Policy::new(listed.clone(), None);
+        assert_eq!(p3.targets(), listed);
+        p3.heard("https://c.example");
+        assert_eq!(p3.targets(), listed, "an unlisted origin is not learnt");
+        p3.heard("https://a.example");
+        assert_eq!(p3.targets(), vec!["https://a.example".to_string()]);
+        // No origins: no messaging.
+        let none = Policy::new(Vec::new(), Some("https://a.example".into()));
+        assert!(!none.hears("https://a.example", true) && none.targets().is_empty());
+        p.heard("https://a.example");
+        assert!(p.targets().iter().all(|o| o != "*"));
     }
 
     #[test]
