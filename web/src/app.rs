@@ -40,6 +40,7 @@ use crate::components::wait_queue::WaitQueue;
 use crate::components::Shared;
 use crate::content::Chapter;
 use crate::hooks::use_media_query;
+use crate::permalink;
 use crate::route::{self, in_page, use_route, Route};
 use crate::state::{Action, Field, State};
 use highmem_engine::highmem::graph;
@@ -54,7 +55,7 @@ pub const LAYOUT_CHAPTER: &str = "01-why-highmem";
 const WIDE_FIGURES: &str = "(min-width: 600px)";
 
 /// A callback that turns a view's event into an action on the page state.
-fn make_callback<E, F>(state: &UseReducerHandle<State>, f: F) -> Callback<E>
+pub(crate) fn make_callback<E, F>(state: &UseReducerHandle<State>, f: F) -> Callback<E>
 where
     F: Fn(E) -> Action + 'static,
 {
@@ -74,7 +75,40 @@ fn title(route: &Route) -> String {
 /// The page.
 #[component]
 pub fn App() -> Html {
-    let state = use_reducer(State::default);
+    // The state a permalink in the URL describes (or the default one, and why).
+    let opened = use_memo((), |_| permalink::open_location());
+    let state = use_reducer({
+        let s = opened.state.clone();
+        move || s
+    });
+    let notice = use_state(|| opened.problem.clone());
+    let embed = opened.link.as_ref().filter(|l| l.embed).cloned();
+    permalink::use_link_updates(
+        state.dispatcher(),
+        notice.clone(),
+        embed.is_some(),
+        opened.link.as_ref().and_then(|l| l.view),
+    );
+    let current = use_mut_ref(|| Rc::new(opened.state.clone()));
+    if embed.is_some() {
+        *current.borrow_mut() = Rc::new((*state).clone());
+    }
+    crate::embed::host::use_protocol(
+        embed
+            .as_ref()
+            .map(|l| l.origins.clone())
+            .unwrap_or_default(),
+        embed
+            .as_ref()
+            .and_then(|l| l.view)
+            .unwrap_or(crate::embed::View::Pkmap),
+        current,
+        Rc::new(opened.state.clone()),
+        Callback::from({
+            let d = state.dispatcher();
+            move |a| d.dispatch(a)
+        }),
+    );
     let route = use_route();
     let stacked = !use_media_query(WIDE_FIGURES);
 
@@ -102,6 +136,31 @@ pub fn App() -> Html {
         });
     }
 
+    if let Some(view) = embed.as_ref().and_then(|l| l.view) {
+        let full = permalink::state_params(&state)
+            .ok()
+            .map(|p| crate::embed::host::full_link(&p, view.chapter()));
+        return crate::components::embed_page::embed_page(
+            &state,
+            view,
+            stacked,
+            (*notice).clone(),
+            full,
+        );
+    }
+    let on_dismiss = {
+        let notice = notice.clone();
+        Callback::from(move |_: MouseEvent| notice.set(None))
+    };
+    let notice_html = match &*notice {
+        Some(n) => html! {
+            <div id="link-notice" class="link-notice page-notice" role="alert">
+                <p>{ n.clone() }</p>
+                <button type="button" class="button small" onclick={on_dismiss}>{ "Dismiss" }</button>
+            </div>
+        },
+        None => Html::default(),
+    };
     let current = route.chapter().map(|c| AttrValue::from(c.slug));
     let body = match &route {
         Route::Chapter(c) if c.slug == LAYOUT_CHAPTER => layout_page(&state, c, stacked),
@@ -113,6 +172,7 @@ pub fn App() -> Html {
         <>
             <a class="skip-link" href="#lab" onclick={in_page("lab")}>{ "Skip to the live views" }</a>
             <Masthead inputs={state.inputs.clone()} {current} />
+            { notice_html }
             { body }
             <SiteFooter />
         </>
@@ -157,6 +217,19 @@ fn controls(state: &UseReducerHandle<State>) -> Html {
     }
 }
 
+/// "Share this state": the permalink, the ops a link left to redo, "Embed this".
+fn share(state: &UseReducerHandle<State>, chapter: &'static Chapter) -> Html {
+    use crate::components::share::Share;
+    let params = permalink::state_params(state)
+        .map(AttrValue::from)
+        .map_err(AttrValue::from);
+    let pending = permalink::pending_ops(state).len();
+    let on_redo = make_callback(state, |()| Action::RedoLinked);
+    html! {
+        <Share {params} chapter={route::route_name(chapter)} {pending} {on_redo} />
+    }
+}
+
 /// Chapter 1: the text beside the layout's views.
 fn layout_page(state: &UseReducerHandle<State>, chapter: &'static Chapter, stacked: bool) -> Html {
     let layout = Shared(state.layout.clone());
@@ -197,6 +270,7 @@ fn layout_page(state: &UseReducerHandle<State>, chapter: &'static Chapter, stack
                     { controls(state) }
                     <div id="error" class="error" role="alert">{ error }</div>
                 </section>
+                { share(state, chapter) }
                 <Facts layout={layout.clone()} />
                 <section class="card" aria-labelledby="vmap-title">
                     <h2 id="vmap-title" class="card-title">{ "Virtual address space" }</h2>
@@ -253,10 +327,10 @@ fn reveal(id: &'static str) {
 
 /// What every machine chapter's views are built from: the machine and the page state's
 /// callbacks.
-struct Views<'a> {
-    state: &'a UseReducerHandle<State>,
-    m: &'a Shared<Machine>,
-    on_op: Callback<Op>,
+pub(crate) struct Views<'a> {
+    pub(crate) state: &'a UseReducerHandle<State>,
+    pub(crate) m: &'a Shared<Machine>,
+    pub(crate) on_op: Callback<Op>,
 }
 
 impl Views<'_> {
@@ -278,7 +352,7 @@ impl Views<'_> {
     }
 
     /// "What happened": the last run and the history.
-    fn outcome(&self) -> Html {
+    pub(crate) fn outcome(&self) -> Html {
         let s = self.state;
         let i = &s.inputs;
         let on_undo = make_callback(s, |()| Action::Undo);
@@ -305,7 +379,7 @@ impl Views<'_> {
     }
 
     /// Call graphs of the era, by root, each in its card.
-    fn graphs(&self, roots: &[&str]) -> Html {
+    pub(crate) fn graphs(&self, roots: &[&str]) -> Html {
         let profile = self.m.profile();
         let all = graph::graphs(profile);
         html! {
@@ -531,6 +605,7 @@ fn machine_page(state: &UseReducerHandle<State>, chapter: &'static Chapter) -> H
                         { lab.note.clone().unwrap_or_default() }
                     </p>
                 </section>
+                { share(state, chapter) }
                 { views }
                 <CompareEras chapter={name} inputs={i.clone()} />
                 <ExportSvg />

@@ -3,6 +3,8 @@
 //! - [`state`]: the one reducer that owns the engine's inputs, the computed layout and the
 //!   live machine ([`lab`]: its history, undo by replay, the last run);
 //! - [`route`]: the chapters' hash URLs (`#/why-highmem`, `#/paging`, `#/pkmap`, `#/atomic`);
+//! - [`permalink`]: the whole state in a link (the engine's script format), and back;
+//!   [`embed`]: one view alone for an iframe, driven by a host page through `postMessage`;
 //! - [`components`]: one file per view, each a pure rendering of what it is given;
 //! - [`content`]: the chapters, compiled from Markdown by `build.rs`;
 //! - [`scenarios`]: the "try it" op lists; [`random`]: the seeded random persistent-map ops;
@@ -15,12 +17,14 @@ pub mod app;
 pub mod compare;
 pub mod components;
 pub mod content;
+pub mod embed;
 pub mod format;
 pub mod geometry;
 pub mod glossary;
 pub mod hooks;
 pub mod lab;
 pub mod questions;
+pub mod permalink;
 pub mod random;
 pub mod route;
 pub mod scenarios;

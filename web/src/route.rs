@@ -37,6 +37,8 @@ impl Route {
     /// Reads a `location.hash`. `None` for a hash that is not a route.
     pub fn from_hash(hash: &str) -> Option<Route> {
         let h = hash.strip_prefix('#').unwrap_or(hash);
+        // A permalink's parameters may follow the route (`#/pkmap?s=…`; see `permalink`).
+        let h = h.split_once('?').map_or(h, |(route, _)| route);
         if h.is_empty() || h == "/" {
             return Some(Route::first());
         }
@@ -168,6 +170,9 @@ mod tests {
         assert_eq!(Route::from_hash("#lab"), None, "an anchor, not a route");
         assert_eq!(Route::from_hash("#/glossary"), Some(Route::Glossary));
         assert_eq!(Route::Glossary.chapter(), None);
+        let linked = Route::from_hash("#/pkmap?v=1&s=machine").unwrap();
+        assert_eq!(linked.chapter().unwrap().slug, "03-pkmap");
+        assert_eq!(Route::from_hash("#?v=1"), Some(Route::first()));
         for c in CHAPTERS {
             assert_eq!(
                 Route::from_hash(&href(c)).unwrap().chapter().unwrap().slug,

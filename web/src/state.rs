@@ -411,7 +411,23 @@ pub enum Action {
     ExploreAt(u32),
     /// Walk the explorer's address on this CPU.
     ExploreCpu(usize),
+    /// Run the next op a link carried beyond its step (see [`crate::permalink::Pending`]).
+    RedoLinked,
+    /// Put a whole state in force (a link opened by an embedding page).
+    Replace(Replace),
 }
+
+/// A whole state for [`Action::Replace`], equal only to itself.
+#[derive(Clone, Debug)]
+pub struct Replace(pub Rc<State>);
+
+impl PartialEq for Replace {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Replace {}
 
 /// The address explorer's input.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -456,6 +472,8 @@ pub struct State {
     pub lab: Lab,
     /// The address explorer.
     pub explore: Explore,
+    /// The ops a link carried beyond its step, to redo ([`crate::permalink`]).
+    pub pending: Option<Rc<crate::permalink::Pending>>,
 }
 
 impl Default for State {
@@ -473,6 +491,7 @@ impl Default for State {
             hovered: None,
             focused: None,
             explore: Explore::at(PAGE_OFFSET as u32, 0),
+            pending: None,
         }
     }
 }
@@ -542,6 +561,7 @@ impl State {
                     focused,
                     lab,
                     explore,
+                    pending: self.pending.clone(),
                 }
             }
             Err(message) => self.refuse(field, message, typing),
@@ -584,6 +604,25 @@ impl State {
             if set.len() == 1 { "it" } else { "them" }
         ));
         base.with_lab(lab)
+    }
+
+    /// The default state with these inputs in force, or why they do not compute.
+    pub fn from_inputs(inputs: Inputs) -> Result<State, String> {
+        let s = State::default().attempt(Field::Profile, inputs.clone(), None);
+        match s.problem {
+            Some(p) => Err(p.message),
+            None if s.inputs != inputs => Err(format!(
+                "NR_CPUS={} runs fewer CPUs than the {} asked for",
+                s.layout.resolved.nr_cpus, inputs.cpus
+            )),
+            None => Ok(State {
+                lab: Lab {
+                    note: None,
+                    ..s.lab.clone()
+                },
+                ..s
+            }),
+        }
     }
 
     /// The machine, if it boots.
@@ -836,6 +875,11 @@ impl Reducible for State {
                 },
                 ..(*self).clone()
             },
+            Action::RedoLinked => match crate::permalink::pending_ops(&self).first() {
+                Some(op) => self.with_lab(self.lab.apply(op.clone())),
+                None => return self,
+            },
+            Action::Replace(r) => return r.0,
         };
         Rc::new(next)
     }
