@@ -277,7 +277,7 @@ impl Views<'_> {
         html! {
             <section class="card" id="outcome-card" aria-labelledby="outcome-title">
                 <h2 id="outcome-title" class="card-title">{ "What happened" }</h2>
-                <OutcomeView last={s.lab.last.clone()} history={s.lab.history.clone()}
+                <OutcomeView last={s.lab.last.clone()} history={s.lab.history()}
                              {machine_line} {on_undo} {on_reset} />
             </section>
         }

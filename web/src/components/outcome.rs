@@ -3,6 +3,7 @@
 
 use crate::format::op_text;
 use crate::lab::{ops_count, Applied, Run};
+use crate::seq::Seq;
 use highmem_engine::machine::{Op, ResultKind};
 use highmem_engine::trace::Call;
 use std::rc::Rc;
@@ -14,7 +15,7 @@ pub struct OutcomeViewProps {
     /// The last run.
     pub last: Option<Rc<Run>>,
     /// The ops since boot.
-    pub history: Vec<Op>,
+    pub history: Seq<Op>,
     /// The script's first line for this machine.
     pub machine_line: AttrValue,
     /// Undo was pressed.
