@@ -15,6 +15,7 @@ use crate::components::cpu_controls::CpuControls;
 use crate::components::derivation::Derivation;
 use crate::components::facts::Facts;
 use crate::components::fixmap_table::FixmapTable;
+use crate::components::history_panel::HistoryPanel;
 use crate::components::kernel_options::KernelOptions;
 use crate::components::kmap_panel::KmapPanel;
 use crate::components::kmap_slots::KmapSlots;
@@ -69,8 +70,28 @@ fn title(route: &Route) -> String {
 /// The page.
 #[component]
 pub fn App() -> Html {
-    let state = use_reducer(State::default);
+    // The state saved by the last visit (or the defaults, with a notice if it was unusable);
+    // its chapter when the address names none. Before `use_route`, which reads the address.
+    let start = use_state(|| {
+        let (state, chapter, notice) =
+            crate::persist::start_from(crate::persist::load().as_deref());
+        if let Some(c) = chapter {
+            crate::persist::open_chapter_if_none(&c);
+        }
+        (Rc::new(state), notice)
+    });
+    let state = use_reducer({
+        let s = start.0.clone();
+        move || (*s).clone()
+    });
     let route = use_route();
+    let notice = use_state(|| start.1.clone());
+    crate::persist::use_saving(
+        &state,
+        route.chapter().map(route::route_name),
+        notice.setter(),
+    );
+    use_long_run(&state);
     let stacked = !use_media_query(WIDE_FIGURES);
 
     // A new chapter starts at its top, with its title focused for screen readers; the first
@@ -101,10 +122,20 @@ pub fn App() -> Html {
         Route::Chapter(c) => machine_page(&state, c),
         Route::NotFound(name) => not_found(name),
     };
+    let on_dismiss = {
+        let notice = notice.clone();
+        Callback::from(move |_: MouseEvent| notice.set(None))
+    };
     html! {
         <>
             <a class="skip-link" href="#lab" onclick={in_page("lab")}>{ "Skip to the live views" }</a>
             <Masthead inputs={state.inputs.clone()} {current} />
+            if let Some(text) = (*notice).clone() {
+                <div id="storage-notice" class="storage-notice" role="status">
+                    <p>{ text }</p>
+                    <button type="button" class="button small" id="storage-notice-dismiss" onclick={on_dismiss}>{ "Dismiss" }</button>
+                </div>
+            }
             { body }
             <SiteFooter />
         </>
@@ -442,6 +473,49 @@ impl Views<'_> {
     }
 }
 
+/// Drives a long run: one chunk per timer tick, so the page repaints and answers between
+/// chunks.
+#[hook]
+fn use_long_run(state: &UseReducerHandle<State>) {
+    let dispatcher = state.dispatcher();
+    let key = state.lab.job.as_ref().map(|j| (j.id, j.done));
+    use_effect_with(key, move |key| {
+        let timer = key.map(|(id, _)| {
+            crate::timer::Timeout::new(0, move || {
+                dispatcher.dispatch(Action::RunChunk { id, max: 20_000 })
+            })
+        });
+        move || drop(timer)
+    });
+}
+
+/// The "History" card of every machine chapter.
+fn history_card(state: &UseReducerHandle<State>) -> Html {
+    let lab = &state.lab;
+    let random_ok = lab
+        .machine()
+        .map_or(Err("needs a machine".into()), crate::random::available);
+    let on_forget = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |()| {
+            crate::persist::clear();
+            dispatcher.dispatch(Action::ResetAll);
+        })
+    };
+    html! {
+        <section class="card" id="history-card" aria-labelledby="history-card-title">
+            <h2 id="history-card-title" class="card-title">{ "History" }</h2>
+            <HistoryPanel timeline={lab.timeline.clone()} job={lab.job.clone()} {random_ok}
+                          on_undo={make_callback(state, |()| Action::Undo)}
+                          on_redo={make_callback(state, |()| Action::Redo)}
+                          on_jump={make_callback(state, Action::JumpTo)}
+                          on_long_run={make_callback(state, |(count, seed)| Action::StartLongRun { count, seed })}
+                          on_cancel={make_callback(state, |()| Action::CancelRun)}
+                          {on_forget} />
+        </section>
+    }
+}
+
 /// Chapters 2 on: the text beside the live machine.
 fn machine_page(state: &UseReducerHandle<State>, chapter: &'static Chapter) -> Html {
     let layout = Shared(state.layout.clone());
@@ -520,6 +594,7 @@ fn machine_page(state: &UseReducerHandle<State>, chapter: &'static Chapter) -> H
                     </p>
                 </section>
                 { views }
+                if lab.machine.is_ok() { { history_card(state) } }
             </aside>
         </main>
     }

@@ -28,6 +28,7 @@ pub mod seq;
 pub mod shared;
 pub mod state;
 pub mod timeline;
+pub mod timer;
 pub mod travel;
 
 /// Mounts the companion on the page's `<body>`.

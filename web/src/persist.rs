@@ -300,6 +300,68 @@ pub fn clear() {
     }
 }
 
+/// How long the state must stay still before it is written (a long run writes once, at its
+/// end; typing writes once, after the last key).
+pub const SAVE_DELAY_MS: i32 = 500;
+
+/// Writes the state some time after it last changed, and reports a trouble (a full quota, a
+/// history too long) once, not at every write.
+#[yew::hook]
+pub fn use_saving(
+    state: &yew::UseReducerHandle<State>,
+    chapter: Option<&'static str>,
+    notice: yew::UseStateSetter<Option<String>>,
+) {
+    use yew::prelude::*;
+    let reported = use_mut_ref(|| None::<std::mem::Discriminant<Trouble>>);
+    let t = &state.lab.timeline;
+    let key = (
+        state.lab.seq,
+        t.pos,
+        t.ops.len(),
+        state.inputs.clone(),
+        chapter,
+        state.lab.job.is_some(),
+    );
+    let st = state.clone();
+    use_effect_with(key, move |k| {
+        let (chapter, busy) = (k.4, k.5);
+        let timer = if busy {
+            None
+        } else {
+            crate::timer::Timeout::new(SAVE_DELAY_MS, move || {
+                let trouble = text_for(&st, chapter).and_then(|(text, over)| match store(&text) {
+                    Err(why) => Some(Trouble::NotSaved(why)),
+                    Ok(()) => over,
+                });
+                let kind = trouble.as_ref().map(std::mem::discriminant);
+                if let Some(t) = &trouble {
+                    if *reported.borrow() != kind {
+                        notice.set(Some(t.notice()));
+                    }
+                }
+                *reported.borrow_mut() = kind;
+            })
+        };
+        move || drop(timer)
+    });
+}
+
+/// Opens a saved chapter when the address names none (`#/pkmap`), replacing the entry so
+/// Back does not return to the empty address.
+pub fn open_chapter_if_none(name: &str) {
+    let Some(loc) = web_sys::window().map(|w| w.location()) else {
+        return;
+    };
+    let hash = loc.hash().unwrap_or_default();
+    let known = crate::content::CHAPTERS
+        .iter()
+        .any(|c| crate::route::route_name(c) == name);
+    if known && (hash.is_empty() || hash == "#" || hash == "#/") {
+        let _ = loc.replace(&format!("#/{name}"));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,8 +6,11 @@
 //! the position lands on is run again with its trace, so the views highlight what it did.
 //!
 //! A long run applies ops quietly (no trace, no message: [`Machine::apply_quiet`]) and keeps
-//! each op's result and value for the log; the last op of the run is traced. Cancelling
-//! between chunks keeps the ops done so far, so the machine and the history always agree.
+//! each op's result and value for the log; the last op of the run is traced. The run works on
+//! its own copy of the machine and hands it to the views every [`PUBLISH_EVERY`] chunks (and
+//! at the end), so the page spends its time on ops rather than on redrawing every view after
+//! every chunk. Cancelling between chunks keeps the ops done so far and hands over the machine
+//! they made, so the machine and the history always agree once no run is under way.
 
 use crate::lab::{ops_count, Applied, Lab, Run};
 use crate::random::Rng;
@@ -15,6 +18,9 @@ use crate::shared::Shared;
 use crate::timeline::Brief;
 use highmem_engine::machine::Machine;
 use std::rc::Rc;
+
+/// A long run hands its machine to the views every this many chunks.
+pub const PUBLISH_EVERY: usize = 8;
 
 /// The most ops a long run may ask for.
 pub const MAX_LONG_RUN: usize = 1_000_000;
@@ -31,6 +37,10 @@ pub struct Job {
     /// The seed.
     pub seed: u64,
     rng: Rng,
+    /// The machine after the ops done so far.
+    machine: Shared<Machine>,
+    /// Chunks run.
+    chunks: usize,
 }
 
 impl PartialEq for Job {
@@ -65,7 +75,7 @@ pub fn chunk_budget(max: usize) -> impl FnMut(usize) -> bool {
 }
 
 /// A chunk's time budget in the browser.
-pub const CHUNK_MS: f64 = 12.0;
+pub const CHUNK_MS: f64 = 16.0;
 
 /// What the reader is told when a new op drops the redo list.
 pub fn dropped_note(n: usize) -> String {
@@ -249,6 +259,9 @@ impl Lab {
                 ..self.clone()
             };
         }
+        let Ok(machine) = self.machine.clone() else {
+            return self.clone();
+        };
         let mut timeline = self.timeline.clone();
         let dropped = timeline.drop_redo();
         let seq = self.seq + 1;
@@ -264,6 +277,8 @@ impl Lab {
                 done: 0,
                 seed,
                 rng: Rng::new(seed),
+                machine,
+                chunks: 0,
             }),
             ..self.clone()
         }
@@ -273,14 +288,14 @@ impl Lab {
     /// run's last op is traced and becomes the last run; a run whose generator has nothing
     /// left to do ends early.
     pub fn run_chunk(&self, id: u64, more: &mut dyn FnMut(usize) -> bool) -> Lab {
-        let (Some(job), Ok(start)) = (&self.job, &self.machine) else {
+        let Some(job) = &self.job else {
             return self.clone();
         };
         if job.id != id {
             return self.clone();
         }
         let mut job = job.clone();
-        let mut m: Machine = (*start.0).clone();
+        let mut m: Machine = (*job.machine.0).clone();
         let mut timeline = self.timeline.clone();
         let mut last = None;
         let mut ended = false;
@@ -308,6 +323,11 @@ impl Lab {
             k += 1;
         }
         let finished = ended || job.done >= job.total;
+        job.chunks += 1;
+        if k > 0 {
+            job.machine = Shared(Rc::new(m));
+        }
+        let publish = finished || job.chunks % PUBLISH_EVERY == 0;
         let seq = self.seq + 1;
         let note = finished.then(|| {
             format!(
@@ -318,11 +338,11 @@ impl Lab {
             )
         });
         Lab {
-            machine: Ok(if k > 0 {
-                Shared(Rc::new(m))
+            machine: if publish {
+                Ok(job.machine.clone())
             } else {
-                start.clone()
-            }),
+                self.machine.clone()
+            },
             timeline,
             last: last.map(|a| {
                 Rc::new(Run {
@@ -344,6 +364,7 @@ impl Lab {
     pub fn cancel_job(&self) -> Lab {
         match &self.job {
             Some(job) => Lab {
+                machine: Ok(job.machine.clone()),
                 job: None,
                 note: Some(format!(
                     "Cancelled after {} of {}: the operations done so far are kept.",

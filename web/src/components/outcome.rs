@@ -201,6 +201,9 @@ fn groups(run: &Run) -> Vec<&[Applied]> {
     out
 }
 
+/// The longest history listed here in full, with its script.
+pub const LISTED_MAX: usize = 2000;
+
 /// The last run and the history.
 #[component]
 pub fn OutcomeView(props: &OutcomeViewProps) -> Html {
@@ -216,10 +219,16 @@ pub fn OutcomeView(props: &OutcomeViewProps) -> Html {
         .unwrap_or_default();
     let on_undo = props.on_undo.reform(|_: MouseEvent| ());
     let on_reset = props.on_reset.reform(|_: MouseEvent| ());
-    let script = std::iter::once(props.machine_line.to_string())
-        .chain(props.history.iter().map(op_text))
-        .collect::<Vec<_>>()
-        .join("\n");
+    // A long history is listed by the event log (windowed); here it would cost a row each.
+    let listed = props.history.len() <= LISTED_MAX;
+    let script = if listed {
+        std::iter::once(props.machine_line.to_string())
+            .chain(props.history.iter().map(op_text))
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        String::new()
+    };
     html! {
         <div id="outcome" class="outcome">
             <p id="outcome-status" class="visually-hidden" aria-live="polite">{ status }</p>
@@ -260,7 +269,11 @@ pub fn OutcomeView(props: &OutcomeViewProps) -> Html {
                     </button>
                     <button type="button" class="button" id="reset" onclick={on_reset}>{ "Boot again" }</button>
                 </div>
-                if !props.history.is_empty() {
+                if !listed {
+                    <p class="hint" id="history-long">
+                        { format!("{} are too many to list here: the event log in the History card shows                                    them all, and the saved state keeps them.", ops_count(props.history.len())) }
+                    </p>
+                } else if !props.history.is_empty() {
                     <ol id="history" class="history-list" aria-labelledby="history-title">
                         { for props.history.iter().map(|op| html! { <li><code>{ op_text(op) }</code></li> }) }
                     </ol>
