@@ -150,12 +150,13 @@ pub fn EventLog(props: &EventLogProps) -> Html {
                     return Html::default();
                 };
                 let (id, mark, word) = brief_badge(b);
+                let (text, said) = (op_text(op), brief_text(b));
                 (
                     html! {
                         <>
                             <span class={classes!("badge", format!("badge-{id}"))}>{ format!("{mark} {word}") }</span>
-                            <code class="ev-op">{ op_text(op) }</code>
-                            <span class="ev-text">{ brief_text(b) }</span>
+                            <code class="ev-op" title={text.clone()}>{ text }</code>
+                            <span class="ev-text" title={said.clone()}>{ said }</span>
                         </>
                     },
                     id,
