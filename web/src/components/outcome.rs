@@ -219,9 +219,15 @@ pub fn OutcomeView(props: &OutcomeViewProps) -> Html {
         .unwrap_or_default();
     let on_undo = props.on_undo.reform(|_: MouseEvent| ());
     let on_reset = props.on_reset.reform(|_: MouseEvent| ());
-    // A long history is listed by the event log (windowed); here it would cost a row each.
+    // A long history is listed by the event log (windowed); here it would cost a row each,
+    // and its script is made only when asked for.
     let listed = props.history.len() <= LISTED_MAX;
-    let script = if listed {
+    let asked = use_state(|| false);
+    let on_make_script = {
+        let asked = asked.clone();
+        Callback::from(move |_: MouseEvent| asked.set(true))
+    };
+    let script = if listed || *asked {
         std::iter::once(props.machine_line.to_string())
             .chain(props.history.iter().map(op_text))
             .collect::<Vec<_>>()
@@ -264,15 +270,26 @@ pub fn OutcomeView(props: &OutcomeViewProps) -> Html {
                 <div class="button-row">
                     <button type="button" class="button" id="undo" onclick={on_undo}
                             disabled={props.history.is_empty()}
-                            title="Boots the machine again and replays every op but the last">
+                            title="Rebuilds the machine without the last op; Redo in the History card runs it again">
                         { "↶ Undo" }
                     </button>
                     <button type="button" class="button" id="reset" onclick={on_reset}>{ "Boot again" }</button>
                 </div>
                 if !listed {
                     <p class="hint" id="history-long">
-                        { format!("{} are too many to list here: the event log in the History card shows                                    them all, and the saved state keeps them.", ops_count(props.history.len())) }
+                        { format!("{} are too many to list here: the event log in the History card shows \
+                                   them all, and the saved state keeps them.", ops_count(props.history.len())) }
                     </p>
+                    if *asked {
+                        <details class="as-script" open=true>
+                            <summary>{ "As a scenario script" }</summary>
+                            <pre class="script" tabindex="0">{ script.clone() }</pre>
+                        </details>
+                    } else {
+                        <button type="button" class="button small" id="make-script" onclick={on_make_script}>
+                            { "Show it as a scenario script" }
+                        </button>
+                    }
                 } else if !props.history.is_empty() {
                     <ol id="history" class="history-list" aria-labelledby="history-title">
                         { for props.history.iter().map(|op| html! { <li><code>{ op_text(op) }</code></li> }) }
