@@ -281,9 +281,15 @@ test('a reload keeps the machine, the history, the position and the chapter', as
     assert.deepEqual(await pageWindow(page), atThree);
     assert.match(await page.textContent('#machine-note'), new RegExp(`Restored from your last visit: ${len} ops, at op 3`));
     assert.equal(await page.locator('#storage-notice').count(), 0);
-    // Redo still works after the reload.
+    // Redo still works after the reload, and Play runs the rest of the redo list.
     await page.click('#tt-redo');
     await positionIs(page, 4, len);
+    await page.selectOption('#tt-speed', '60');
+    await page.click('#tt-play');
+    assert.equal(await page.getAttribute('#tt-play', 'aria-pressed'), 'true');
+    await positionIs(page, len, len);
+    await page.waitForFunction(() => document.querySelector('#tt-play').getAttribute('aria-pressed') === 'false');
+    assert.ok(await page.isDisabled('#tt-play'), 'nothing left to play');
     // "Forget" clears it: the defaults, and a reload stays at the defaults.
     await page.click('#forget-saved');
     await positionIs(page, 0, 0);
