@@ -12,6 +12,9 @@
 //    contentful paint is reported beside it. App and static loads alternate, after one
 //    discarded warm-up load of each.
 // 2. The gzipped transfer size of dist/: every file gzipped with Node's zlib (level 9), summed.
+// 3. Per-step re-render time in chapter 3 (every view of the pkmap chapter shown): after a
+//    scenario, back to the boot, then STEPS redos, each timed from the click to the DOM update
+//    (reducer, replay of one traced op, Yew's diff) and to the next frame after it.
 //
 // The timed loads use plain browser contexts: the harness's request routing (which aborts
 // anything leaving 127.0.0.1) adds a round trip through Playwright to every request, which
@@ -30,6 +33,36 @@ import { DIST_DIR, launchBrowser, newPage, serveDist, waitForApp } from '../harn
 const RUNS = Math.max(1, Number.parseInt(process.env.BENCH_RUNS ?? '10', 10) || 10);
 const STATIC_PAGE = 'bench-static-chapter.html';
 const TIMEOUT = 60_000;
+const STEPS = Math.max(1, Number.parseInt(process.env.BENCH_STEPS ?? '60', 10) || 60);
+
+/** Times `n` redos in the page: [click → DOM updated, click → next frame] in ms each. */
+async function stepTimes(page, n) {
+  return page.evaluate(async (n) => {
+    const pos = () => document.querySelector('#tt-position strong')?.textContent;
+    const changed = (before) =>
+      new Promise((resolve) => {
+        if (pos() !== before) return resolve();
+        const mo = new MutationObserver(() => {
+          if (pos() !== before) {
+            mo.disconnect();
+            resolve();
+          }
+        });
+        mo.observe(document.body, { childList: true, subtree: true, characterData: true });
+      });
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const before = pos();
+      const t0 = performance.now();
+      document.querySelector('#tt-redo').click();
+      await changed(before);
+      const t1 = performance.now();
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      out.push([t1 - t0, performance.now() - t0]);
+    }
+    return out;
+  }, n);
+}
 
 // Runs in the page before its own scripts: note when the first [data-region] element appears,
 // and the first contentful paint.
@@ -234,6 +267,29 @@ async function main() {
     const gz = sizes.reduce((n, s) => n + s.gz, 0);
     say(`  ${'total'.padEnd(width)} ${String(raw).padStart(9)} ${String(gz).padStart(9)} ${kib(gz).padStart(8)}`);
     say(`  total gzipped: ${(gz / 1000).toFixed(1)} kB = ${kib(gz)} KiB   (aim, issue 6: under 400 KB)`);
+
+    // Per-step re-render with every view of chapter 3 on the page.
+    const tab = await newPage(browser);
+    try {
+      const { page } = tab;
+      await page.goto(server.url + '#/pkmap', { waitUntil: 'load', timeout: TIMEOUT });
+      await waitForApp(page, { timeout: TIMEOUT });
+      await page.click('#run-pkmap-wrap-flush');
+      await page.waitForSelector('#event-log [role=option]', { timeout: TIMEOUT });
+      await page.focus('#event-log');
+      await page.keyboard.press('Home');
+      await page.waitForFunction(() => document.querySelector('#tt-position strong')?.textContent.startsWith('At the boot'));
+      const times = await stepTimes(page, STEPS);
+      const dom = stats(times.map((t) => t[0]));
+      const frame = stats(times.map((t) => t[1]));
+      say('');
+      say(`per-step re-render, chapter 3 with every view, ${STEPS} redos of "pkmap-wrap-flush" from the boot (ms)`);
+      say(`  ${'measure'.padEnd(34)} ${'median'.padStart(8)} ${'p95'.padStart(8)} ${'min'.padStart(8)} ${'max'.padStart(8)}`);
+      row('click to DOM updated', dom);
+      row('click to the next frame', frame);
+    } finally {
+      await tab.close();
+    }
   } finally {
     await browser.close();
     await server.close();

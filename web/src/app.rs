@@ -18,6 +18,7 @@ use crate::components::export_svg::ExportSvg;
 use crate::components::facts::Facts;
 use crate::components::fixmap_table::FixmapTable;
 use crate::components::glossary_page::GlossaryPage;
+use crate::components::history_panel::HistoryPanel;
 use crate::components::kernel_options::KernelOptions;
 use crate::components::kmap_panel::KmapPanel;
 use crate::components::kmap_slots::KmapSlots;
@@ -75,13 +76,29 @@ fn title(route: &Route) -> String {
 /// The page.
 #[component]
 pub fn App() -> Html {
-    // The state a permalink in the URL describes (or the default one, and why).
+    // The state a permalink in the URL describes (or the default one, and why). Without one,
+    // the state saved by the last visit (or the defaults, with a notice if it was unusable),
+    // and its chapter when the address names none: a link always wins over the saved state,
+    // and an embedded view neither reads nor writes it. Before `use_route`, which reads the
+    // address.
     let opened = use_memo((), |_| permalink::open_location());
-    let state = use_reducer({
-        let s = opened.state.clone();
-        move || s
+    let embedded = opened.link.as_ref().is_some_and(|l| l.embed);
+    let start = use_state(|| {
+        if opened.carries_state() || embedded {
+            return (Rc::new(opened.state.clone()), opened.problem.clone(), None);
+        }
+        let (state, chapter, notice) =
+            crate::persist::start_from(crate::persist::load().as_deref());
+        if let Some(c) = chapter {
+            crate::persist::open_chapter_if_none(&c);
+        }
+        (Rc::new(state), None, notice)
     });
-    let notice = use_state(|| opened.problem.clone());
+    let state = use_reducer({
+        let s = start.0.clone();
+        move || (*s).clone()
+    });
+    let notice = use_state(|| start.1.clone());
     let embed = opened.link.as_ref().filter(|l| l.embed).cloned();
     permalink::use_link_updates(
         state.dispatcher(),
@@ -89,7 +106,7 @@ pub fn App() -> Html {
         embed.is_some(),
         opened.link.as_ref().and_then(|l| l.view),
     );
-    let current = use_mut_ref(|| Rc::new(opened.state.clone()));
+    let current = use_mut_ref(|| Rc::new((*start.0).clone()));
     if embed.is_some() {
         *current.borrow_mut() = Rc::new((*state).clone());
     }
@@ -110,6 +127,14 @@ pub fn App() -> Html {
         }),
     );
     let route = use_route();
+    let storage_notice = use_state(|| start.2.clone());
+    crate::persist::use_saving(
+        &state,
+        route.chapter().map(route::route_name),
+        storage_notice.setter(),
+        !embedded,
+    );
+    use_long_run(&state);
     let stacked = !use_media_query(WIDE_FIGURES);
 
     // A new chapter starts at its top, with its title focused for screen readers; the first
@@ -168,11 +193,21 @@ pub fn App() -> Html {
         Route::Glossary => html! { <GlossaryPage layout={Shared(state.layout.clone())} /> },
         Route::NotFound(name) => not_found(name),
     };
+    let on_dismiss_storage = {
+        let notice = storage_notice.clone();
+        Callback::from(move |_: MouseEvent| notice.set(None))
+    };
     html! {
         <>
             <a class="skip-link" href="#lab" onclick={in_page("lab")}>{ "Skip to the live views" }</a>
             <Masthead inputs={state.inputs.clone()} {current} />
             { notice_html }
+            if let Some(text) = (*storage_notice).clone() {
+                <div id="storage-notice" class="storage-notice" role="status">
+                    <p>{ text }</p>
+                    <button type="button" class="button small" id="storage-notice-dismiss" onclick={on_dismiss_storage}>{ "Dismiss" }</button>
+                </div>
+            }
             { body }
             <SiteFooter />
         </>
@@ -362,7 +397,7 @@ impl Views<'_> {
         html! {
             <section class="card" id="outcome-card" aria-labelledby="outcome-title">
                 <h2 id="outcome-title" class="card-title">{ "What happened" }</h2>
-                <OutcomeView last={s.lab.last.clone()} history={s.lab.history.clone()}
+                <OutcomeView last={s.lab.last.clone()} history={s.lab.history()}
                              {machine_line} {on_undo} {on_reset} />
             </section>
         }
@@ -527,6 +562,49 @@ impl Views<'_> {
     }
 }
 
+/// Drives a long run: one chunk per timer tick, so the page repaints and answers between
+/// chunks.
+#[hook]
+fn use_long_run(state: &UseReducerHandle<State>) {
+    let dispatcher = state.dispatcher();
+    let key = state.lab.job.as_ref().map(|j| (j.id, j.done));
+    use_effect_with(key, move |key| {
+        let timer = key.map(|(id, _)| {
+            crate::timer::Timeout::new(0, move || {
+                dispatcher.dispatch(Action::RunChunk { id, max: 20_000 })
+            })
+        });
+        move || drop(timer)
+    });
+}
+
+/// The "History" card of every machine chapter.
+fn history_card(state: &UseReducerHandle<State>) -> Html {
+    let lab = &state.lab;
+    let random_ok = lab
+        .machine()
+        .map_or(Err("needs a machine".into()), crate::random::available);
+    let on_forget = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |()| {
+            crate::persist::clear();
+            dispatcher.dispatch(Action::ResetAll);
+        })
+    };
+    html! {
+        <section class="card" id="history-card" aria-labelledby="history-card-title">
+            <h2 id="history-card-title" class="card-title">{ "History" }</h2>
+            <HistoryPanel timeline={lab.timeline.clone()} job={lab.job.clone()} {random_ok}
+                          on_undo={make_callback(state, |()| Action::Undo)}
+                          on_redo={make_callback(state, |()| Action::Redo)}
+                          on_jump={make_callback(state, Action::JumpTo)}
+                          on_long_run={make_callback(state, |(count, seed)| Action::StartLongRun { count, seed })}
+                          on_cancel={make_callback(state, |()| Action::CancelRun)}
+                          {on_forget} />
+        </section>
+    }
+}
+
 /// Chapters 2 on: the text beside the live machine.
 fn machine_page(state: &UseReducerHandle<State>, chapter: &'static Chapter) -> Html {
     let layout = Shared(state.layout.clone());
@@ -607,6 +685,7 @@ fn machine_page(state: &UseReducerHandle<State>, chapter: &'static Chapter) -> H
                 </section>
                 { share(state, chapter) }
                 { views }
+                if lab.machine.is_ok() { { history_card(state) } }
                 <CompareEras chapter={name} inputs={i.clone()} />
                 <ExportSvg />
             </aside>

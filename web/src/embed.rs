@@ -301,7 +301,7 @@ pub fn run_text(state: &State, line: &str) -> Result<(State, RunReply), String> 
     let m = state
         .machine()
         .ok_or("the machine does not boot, so there is nothing to run an op on")?;
-    let mut text = script::script_text(m.config(), &state.lab.history);
+    let mut text = script::script_text(m.config(), &state.lab.history().to_vec());
     let line_no = text.lines().count() + 1;
     text.push_str(line);
     text.push('\n');
@@ -321,7 +321,7 @@ pub fn run_text(state: &State, line: &str) -> Result<(State, RunReply), String> 
     if ops.is_empty() {
         return Err("the message's op is empty".into());
     }
-    let before = state.lab.history.len();
+    let before = state.lab.history().len();
     let n = ops.len();
     let label = (n > 1).then(|| crate::lab::ops_count(n));
     let lab = state.lab.apply_all(ops, label);
@@ -330,7 +330,7 @@ pub fn run_text(state: &State, line: &str) -> Result<(State, RunReply), String> 
         .as_ref()
         .and_then(|r| r.last())
         .ok_or("nothing ran")?;
-    if lab.history.len() != before + n {
+    if lab.history().len() != before + n {
         return Err(format!(
             "the model refuses it: {}",
             last.outcome.message.lines().next().unwrap_or("")
@@ -848,7 +848,7 @@ mod tests {
         let p = s.machine().unwrap().pkmap().unwrap();
         assert!(r.value.is_some());
         assert!(p.count.iter().any(|&c| c == 2), "one slot held");
-        assert_eq!(s.lab.history.len(), 2);
+        assert_eq!(s.lab.history().len(), 2);
         // The parser's refusal, with its column.
         let e = run_text(&s, "kmap B pfn=0x1").unwrap_err();
         assert!(e.contains("no task 'B'"), "{e}");
@@ -856,7 +856,7 @@ mod tests {
         let mut deep = s.clone();
         let e = loop {
             match run_text(&deep, "irq_enter cpu=1") {
-                Ok((next, _)) if next.lab.history.len() < 20 => deep = next,
+                Ok((next, _)) if next.lab.history().len() < 20 => deep = next,
                 Ok(_) => panic!("interrupts nest without end"),
                 Err(e) => break e,
             }
@@ -885,7 +885,7 @@ mod tests {
             None,
         )
         .unwrap();
-        assert_eq!(s.lab.history.len(), 1);
+        assert_eq!(s.lab.history().len(), 1);
         assert_eq!(crate::permalink::pending_ops(&s).len(), 1);
         assert_eq!(s.explore.va, 0xc000_1000);
         for (script, step) in [

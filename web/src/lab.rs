@@ -7,9 +7,15 @@
 //! An op the model refuses (`Outcome::refused`: a CPU it does not have, a name nothing was
 //! allocated as, a misuse it cannot carry out; the machine is exactly as it was) is shown but
 //! kept out of the history, and the machine before it stays in force.
+//!
+//! The history is a [`Timeline`]: undo moves its position back and keeps the undone ops as
+//! a redo list, which a new op drops; jumps, redo and long runs are in [`crate::travel`].
 
 use crate::scenarios::Scenario;
+use crate::seq::Seq;
 use crate::shared::Shared;
+use crate::timeline::{Brief, Timeline};
+use crate::travel::Job;
 use highmem_engine::machine::{Machine, MachineConfig, Op, Outcome};
 use std::rc::Rc;
 
@@ -76,8 +82,9 @@ pub struct Stepping {
 pub struct Lab {
     /// The machine, or why it does not boot.
     pub machine: Result<Shared<Machine>, String>,
-    /// The ops applied since it booted, in order: replaying them rebuilds it.
-    pub history: Vec<Op>,
+    /// The ops applied since it booted, in order, with the position in force (replaying the
+    /// ops before it rebuilds the machine) and the undone ops after it.
+    pub timeline: Timeline,
     /// The last run, until the next one (or an undo, or a rebuild).
     pub last: Option<Rc<Run>>,
     /// Something the reader should know about the last change (a rebuild, an undo).
@@ -86,6 +93,8 @@ pub struct Lab {
     pub seq: u64,
     /// A scenario in step-by-step mode.
     pub stepping: Option<Stepping>,
+    /// A long run under way, done in chunks.
+    pub job: Option<Job>,
 }
 
 /// The next op of a run, as a source of ops hands it out.
@@ -129,6 +138,7 @@ impl Lab {
     pub fn boot(config: MachineConfig) -> Lab {
         match boot(config) {
             Ok(m) => Lab {
+                timeline: Timeline::new(&m),
                 machine: Ok(m),
                 ..Lab::without_machine(String::new())
             },
@@ -140,21 +150,22 @@ impl Lab {
     pub fn without_machine(why: String) -> Lab {
         Lab {
             machine: Err(why),
-            history: Vec::new(),
+            timeline: Timeline::default(),
             last: None,
             note: None,
             seq: 0,
             stepping: None,
+            job: None,
         }
     }
 
     /// The machine booted again for new settings; the history is dropped and the note says so.
     pub fn rebuilt(&self, config: MachineConfig) -> Lab {
         let mut note = "The machine was booted again with the new settings.".to_string();
-        if !self.history.is_empty() {
+        if !self.timeline.ops.is_empty() {
             note.push_str(&format!(
                 " The {} you ran were cleared.",
-                ops_count(self.history.len())
+                ops_count(self.timeline.ops.len())
             ));
         }
         Lab {
@@ -167,6 +178,11 @@ impl Lab {
     /// The machine if it booted.
     pub fn machine(&self) -> Option<&Machine> {
         self.machine.as_ref().ok().map(|m| &*m.0)
+    }
+
+    /// The ops in force, in order (the undone ones are not among them).
+    pub fn history(&self) -> Seq<Op> {
+        self.timeline.history()
     }
 
     /// Runs ops on one copy of the machine, each made by `next` from the machine as the ops
@@ -182,14 +198,18 @@ impl Lab {
             return self.clone();
         };
         let mut m: Machine = (*start.0).clone();
-        let mut history = self.history.clone();
+        let mut timeline = self.timeline.clone();
         let mut changed = false;
+        let mut dropped = 0;
         let mut done = Vec::new();
         while let Some(p) = next(&m) {
             let outcome = m.apply(&p.op);
             let refused = outcome.refused;
             if !refused {
-                history.push(p.op.clone());
+                if !changed {
+                    dropped = timeline.drop_redo();
+                }
+                timeline.record(p.op.clone(), Brief::of(&outcome), &m);
                 changed = true;
             }
             done.push(Applied {
@@ -209,7 +229,7 @@ impl Lab {
         let seq = self.seq + 1;
         Lab {
             machine: Ok(if changed { Shared(Rc::new(m)) } else { start }),
-            history,
+            timeline,
             last: Some(Rc::new(Run {
                 seq,
                 scenario,
@@ -217,9 +237,10 @@ impl Lab {
                 steps: done,
                 label,
             })),
-            note: None,
+            note: (dropped > 0).then(|| crate::travel::dropped_note(dropped)),
             seq,
             stepping: None,
+            job: None,
         }
     }
 
@@ -253,33 +274,6 @@ impl Lab {
         })
     }
 
-    /// Undoes the last op: boots the same machine again and replays the history without it.
-    pub fn undo(&self) -> Lab {
-        let (Some(m), Some(undone)) = (self.machine(), self.history.last()) else {
-            return self.clone();
-        };
-        let keep = &self.history[..self.history.len() - 1];
-        let Ok(mut fresh) = Machine::new(m.config().clone()) else {
-            return self.clone();
-        };
-        for op in keep {
-            fresh.apply(op);
-        }
-        let note = format!(
-            "Undid “{}”: the machine was booted again and the {} before it replayed.",
-            crate::format::op_text(undone),
-            ops_count(keep.len())
-        );
-        Lab {
-            machine: Ok(Shared(Rc::new(fresh))),
-            history: keep.to_vec(),
-            last: None,
-            note: Some(note),
-            seq: self.seq + 1,
-            stepping: None,
-        }
-    }
-
     /// Boots the same machine again with no history.
     pub fn reset(&self) -> Lab {
         match self.machine() {
@@ -307,16 +301,17 @@ impl Lab {
                 ..self.clone()
             };
         }
-        let cleared = (!self.history.is_empty()).then(|| {
+        let cleared = (!self.timeline.ops.is_empty()).then(|| {
             format!(
                 "The scenario starts from a fresh boot: the {} you ran before were cleared.",
-                ops_count(self.history.len())
+                ops_count(self.timeline.ops.len())
             )
         });
         let count = if stepwise { 1 } else { scenario.steps.len() };
         let mut lab = Lab {
+            timeline: Timeline::new(fresh_m),
             machine: fresh.clone(),
-            history: Vec::new(),
+            job: None,
             ..self.clone()
         }
         .steps(scenario, 0, count);
@@ -444,9 +439,9 @@ mod tests {
         for op in ops() {
             l = l.apply(op);
         }
-        assert_eq!(l.history.len(), 5);
+        assert_eq!(l.history().len(), 5);
         let undone = l.undo();
-        assert_eq!(undone.history, ops()[..4].to_vec());
+        assert_eq!(undone.history().to_vec(), ops()[..4].to_vec());
         let mut replayed = Machine::new(config(ProfileId::V6_1, true, 2)).unwrap();
         for op in &ops()[..4] {
             replayed.apply(op);
@@ -461,7 +456,7 @@ mod tests {
         assert!(undone.last.is_none());
         // Undo all the way down, then once more: nothing happens.
         let mut l = undone;
-        while !l.history.is_empty() {
+        while !l.history().is_empty() {
             l = l.undo();
         }
         let again = l.undo();
@@ -493,7 +488,7 @@ mod tests {
             assert!(run.steps[0].refused, "{:?}", run.steps[0].outcome);
             assert_eq!(run.steps[0].outcome.result, ResultKind::Warn);
             assert!(Rc::ptr_eq(&next.machine.clone().unwrap().0, &before.0));
-            assert_eq!(next.history, l.history);
+            assert_eq!(next.history(), l.history());
         }
     }
 
@@ -506,7 +501,7 @@ mod tests {
         let run = l.last.clone().unwrap();
         assert_eq!(run.steps[0].outcome.result, ResultKind::Oops);
         assert!(!run.steps[0].refused);
-        assert_eq!(l.history.len(), 1);
+        assert_eq!(l.history().len(), 1);
         l.machine().unwrap().check_invariants().unwrap();
         let l = l.apply(ops()[0].clone());
         assert_eq!(
@@ -544,7 +539,7 @@ mod tests {
         assert!(fresh.message.contains("TLB miss"), "{}", fresh.message);
         assert!(fresh.message.contains("0x00000000"), "{}", fresh.message);
         assert!(l.stepping.is_none());
-        assert_eq!(l.history.len(), s.steps.len());
+        assert_eq!(l.history().len(), s.steps.len());
     }
 
     #[test]
@@ -561,7 +556,7 @@ mod tests {
             assert_eq!(run.first_step, seen - 1);
         }
         assert_eq!(seen, s.steps.len());
-        assert_eq!(l.history, at_once.history);
+        assert_eq!(l.history(), at_once.history());
         assert_eq!(
             l.machine().unwrap().snapshot(),
             at_once.machine().unwrap().snapshot()
@@ -614,7 +609,7 @@ mod tests {
             assert!(p.wait.is_empty());
             assert_eq!(p.last_pkmap_nr, 6);
             assert!(p.count.iter().all(|&c| c == 2), "every slot holds one user");
-            assert_eq!(l.history.len(), slots as usize + 5);
+            assert_eq!(l.history().len(), slots as usize + 5);
             m.check_invariants().unwrap();
         }
     }

@@ -8,7 +8,9 @@
 //! - [`components`]: one file per view, each a pure rendering of what it is given;
 //! - [`content`]: the chapters, compiled from Markdown by `build.rs`;
 //! - [`scenarios`]: the "try it" op lists; [`random`]: the seeded random persistent-map ops;
-//! - [`geometry`] and [`format`]: the arithmetic and wording the views share.
+//! - [`geometry`] and [`format`]: the arithmetic and wording the views share;
+//! - [`timeline`], [`travel`] and [`seq`]: the history with undo, redo, jumps and long runs;
+//!   [`persist`]: the state kept in `localStorage` across reloads.
 //!
 //! The engine is a plain Rust dependency: every control change runs `layout::compute` and
 //! boots a `Machine` in the page, compiled to wasm with it.
@@ -23,13 +25,18 @@ pub mod geometry;
 pub mod glossary;
 pub mod hooks;
 pub mod lab;
-pub mod questions;
 pub mod permalink;
+pub mod persist;
+pub mod questions;
 pub mod random;
 pub mod route;
 pub mod scenarios;
+pub mod seq;
 pub mod shared;
 pub mod state;
+pub mod timeline;
+pub mod timer;
+pub mod travel;
 
 /// Mounts the companion on the page's `<body>`.
 pub fn start() {

@@ -294,29 +294,11 @@ pub fn read_link(params: &Params) -> Result<Link, String> {
     })
 }
 
-/// Ops a link carried beyond its step, kept to be redone: they apply while the machine is
-/// the link's and its history is a prefix of them. (The lab has no redo list of its own
-/// yet; this is the least that keeps a link's `step` meaningful.)
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Pending {
-    /// The machine they were made on.
-    pub config: MachineConfig,
-    /// All the link's ops, those applied first.
-    pub ops: Vec<Op>,
-}
-
-/// The ops still to redo from a link: those of [`State::pending`] after the history, while
-/// the history is the start of them on the same machine.
-pub fn pending_ops(state: &State) -> &[Op] {
-    let (Some(p), Some(m)) = (state.pending.as_deref(), state.machine()) else {
-        return &[];
-    };
-    let h = &state.lab.history;
-    if m.config() == &p.config && p.ops.len() > h.len() && p.ops.starts_with(h) {
-        &p.ops[h.len()..]
-    } else {
-        &[]
-    }
+/// The ops still to redo: the timeline's ops after its position (a link opened at a step
+/// leaves the rest there, as an undo does).
+pub fn pending_ops(state: &State) -> Vec<Op> {
+    let t = &state.lab.timeline;
+    t.ops.range(t.pos, t.ops.len() - t.pos).cloned().collect()
 }
 
 /// The inputs that boot exactly this configuration, or why the lab cannot show it.
@@ -437,15 +419,14 @@ pub fn state_from_script(text: &str, step: Option<usize>) -> Result<State, Strin
     if config != expected {
         return Err("its machine is not one the lab's controls can set".into());
     }
+    // Every op of the link runs (one refused refuses the link whole), then the timeline goes
+    // back to the step: the ops after it are its redo list.
     let mut lab = state.lab.clone();
-    if step > 1 {
-        lab = lab.apply_all(ops[..step - 1].to_vec(), None);
+    if !ops.is_empty() {
+        lab = lab.apply_all(ops.clone(), None);
     }
-    if step > 0 {
-        lab = lab.apply(ops[step - 1].clone());
-    }
-    if lab.history.len() != step {
-        let at = lab.history.len();
+    if lab.timeline.ops.len() != ops.len() {
+        let at = lab.timeline.ops.len();
         let why = lab
             .last
             .as_ref()
@@ -459,14 +440,17 @@ pub fn state_from_script(text: &str, step: Option<usize>) -> Result<State, Strin
             clip(why.lines().next().unwrap_or(""), 160)
         ));
     }
+    if step < ops.len() {
+        lab = lab.jump(step);
+    }
     if step > 0 {
         lab.note = Some(format!(
             "Opened from a link: the machine was booted and the {} replayed.",
             crate::lab::ops_count(step)
         ));
     }
+    let _ = config;
     state.lab = lab;
-    state.pending = (step < ops.len()).then(|| Rc::new(Pending { config, ops }));
     Ok(state)
 }
 
@@ -549,20 +533,11 @@ pub fn open(query: &str, hash_params: &str) -> Opened {
     }
 }
 
-/// The ops and step a link of this state carries: the history, or a link's ops with the
-/// history as their start when some are still to redo.
+/// The ops and step a link of this state carries: the whole timeline, ops undone included,
+/// and the position in it.
 pub fn ops_and_step(state: &State) -> (Vec<Op>, usize) {
-    let step = state.lab.history.len();
-    if pending_ops(state).is_empty() {
-        (state.lab.history.clone(), step)
-    } else {
-        let p = state
-            .pending
-            .as_deref()
-            .map(|p| p.ops.clone())
-            .unwrap_or_default();
-        (p, step)
-    }
+    let t = &state.lab.timeline;
+    (t.ops.to_vec(), t.pos)
 }
 
 /// The script a link of this state carries, and its step.
@@ -712,8 +687,8 @@ mod tests {
         let d = State::default();
         assert!(
             o.state.inputs == d.inputs
-                && o.state.lab.history.is_empty()
-                && o.state.pending.is_none()
+                && o.state.lab.history().is_empty()
+                && crate::permalink::pending_ops(&o.state).is_empty()
                 && o.state.explore == d.explore,
             "not the default state: {}",
             clip(params, 80)
@@ -739,7 +714,7 @@ mod tests {
 
     fn same(a: &State, b: &State) {
         assert_eq!(a.inputs, b.inputs);
-        assert_eq!(a.lab.history, b.lab.history);
+        assert_eq!(a.lab.history().to_vec(), b.lab.history().to_vec());
         assert_eq!(
             a.machine().unwrap().snapshot(),
             b.machine().unwrap().snapshot()
@@ -790,21 +765,21 @@ mod tests {
             },
             Action::ExploreAt(0xff80_1000),
         ]);
-        assert!(s.lab.history.len() > 3);
+        assert!(s.lab.history().len() > 3);
         same(&round_trip(&s), &s);
         // Undo twice: the link carries the two undone ops to redo.
         let u = Rc::clone(&s).reduce(Action::Undo);
         let u = u.reduce(Action::Undo);
-        assert!(pending_ops(&u).is_empty(), "no redo list outside links");
+        assert_eq!(pending_ops(&u).len(), 2, "the undone ops are the redo list");
         let back = round_trip(&u);
         same(&back, &u);
         // A link with a step keeps the rest to redo, and redoing reaches the end.
         let full = state_params(&s).unwrap();
-        let n = s.lab.history.len();
+        let n = s.lab.history().len();
         let o = opened(&format!("{full}&step={}", n - 2));
         assert_eq!(o.problem, None);
         let st = Rc::new(o.state);
-        assert_eq!(st.lab.history.len(), n - 2);
+        assert_eq!(st.lab.history().len(), n - 2);
         assert_eq!(pending_ops(&st).len(), 2);
         assert!(state_params(&st)
             .unwrap()
@@ -846,16 +821,19 @@ mod tests {
                 s = s.reduce(Action::Undo);
             }
             if crate::random::available(s.machine().unwrap()).is_ok() {
-                assert!(!s.lab.history.is_empty(), "seed {seed}");
+                assert!(!s.lab.history().is_empty(), "seed {seed}");
             }
             same(&round_trip(&s), &s);
             // Every step of it opens, and the rest waits to be redone.
+            // (The link of a state with undone ops already names its step: take it out.)
             let params = state_params(&s).unwrap();
-            let n = s.lab.history.len();
+            let params = params.split("&step=").next().unwrap();
+            let all = s.lab.timeline.ops.to_vec();
+            let n = all.len();
             let k = rng.below(n + 1);
             let o = opened(&format!("{params}&step={k}"));
             assert_eq!(o.problem, None);
-            assert_eq!(o.state.lab.history[..], s.lab.history[..k]);
+            assert_eq!(o.state.lab.history().to_vec()[..], all[..k]);
             assert_eq!(pending_ops(&o.state).len(), n - k);
         }
     }
@@ -872,17 +850,17 @@ mod tests {
                         stepwise: false,
                     },
                 ]);
-                if s.lab.history.is_empty() {
+                if s.lab.history().is_empty() {
                     continue; // not for this kernel
                 }
                 ran += 1;
                 let back = round_trip(&s);
                 same(&back, &s);
                 // Half-way, with the rest to redo.
-                let half = s.lab.history.len() / 2;
+                let half = s.lab.history().len() / 2;
                 let o = opened(&format!("{}&step={half}", state_params(&s).unwrap()));
                 assert_eq!(o.problem, None, "{} on {profile}", sc.id);
-                assert_eq!(pending_ops(&o.state), &s.lab.history[half..]);
+                assert_eq!(pending_ops(&o.state)[..], s.lab.history().to_vec()[half..]);
             }
         }
         assert!(
@@ -941,7 +919,7 @@ mod tests {
                     }
                 }
                 Some(n) => {
-                    assert!(o.state.lab.history.is_empty() && n.contains("could not be opened"))
+                    assert!(o.state.lab.history().is_empty() && n.contains("could not be opened"))
                 }
             }
         }

@@ -235,12 +235,12 @@ mod tests {
         let l = lab(ProfileId::V2_6_24, true, 2, 2 << 30);
         let one = run(&l, 150, 42);
         let two = run(&l, 150, 42);
-        assert_eq!(one.history, two.history);
+        assert_eq!(one.history(), two.history());
         assert_eq!(
             one.machine().unwrap().snapshot(),
             two.machine().unwrap().snapshot()
         );
-        assert_ne!(one.history, run(&l, 150, 43).history);
+        assert_ne!(one.history(), run(&l, 150, 43).history());
     }
 
     /// Long random runs on every era stay balanced: nothing is refused, nothing BUGs, the
@@ -264,7 +264,7 @@ mod tests {
                 }
                 let m = l.machine().unwrap();
                 m.check_invariants().unwrap();
-                assert_eq!(l.history.len(), count);
+                assert_eq!(l.history().len(), count);
                 let wrapped = r
                     .steps
                     .iter()

@@ -325,7 +325,7 @@ pub struct Drafts {
 }
 
 impl Drafts {
-    fn of(inputs: &Inputs) -> Drafts {
+    pub(crate) fn of(inputs: &Inputs) -> Drafts {
         Drafts {
             ram: size_text(inputs.ram),
             vmalloc: inputs.vmalloc.map(size_text).unwrap_or_default(),
@@ -387,8 +387,31 @@ pub enum Action {
         /// The seed: the same seed on the same machine gives the same ops.
         seed: u64,
     },
-    /// Undo the last op (boot again and replay the rest).
+    /// Undo the last op (rebuild the machine without it); it goes to the redo list.
     Undo,
+    /// Run the first op of the redo list again.
+    Redo,
+    /// Go to a position in the history (0: the boot; n: after the n-th op).
+    JumpTo(usize),
+    /// Start a long run of random persistent-map ops, done in chunks (see [`crate::travel`]).
+    StartLongRun {
+        /// How many.
+        count: usize,
+        /// The seed.
+        seed: u64,
+    },
+    /// The next chunk of long run `id`: at most `max` ops (and, in the browser, a few
+    /// milliseconds' worth).
+    RunChunk {
+        /// The run.
+        id: u64,
+        /// The most ops.
+        max: usize,
+    },
+    /// Stop the long run; the ops done stay.
+    CancelRun,
+    /// Start again from the defaults (the stored state is cleared by the shell).
+    ResetAll,
     /// Boot the machine again, with no history.
     ResetMachine,
     /// Run a scenario (see [`crate::scenarios`]) from a fresh boot: all at once, or its first
@@ -472,8 +495,6 @@ pub struct State {
     pub lab: Lab,
     /// The address explorer.
     pub explore: Explore,
-    /// The ops a link carried beyond its step, to redo ([`crate::permalink`]).
-    pub pending: Option<Rc<crate::permalink::Pending>>,
 }
 
 impl Default for State {
@@ -491,7 +512,6 @@ impl Default for State {
             hovered: None,
             focused: None,
             explore: Explore::at(PAGE_OFFSET as u32, 0),
-            pending: None,
         }
     }
 }
@@ -561,7 +581,6 @@ impl State {
                     focused,
                     lab,
                     explore,
-                    pending: self.pending.clone(),
                 }
             }
             Err(message) => self.refuse(field, message, typing),
@@ -855,6 +874,17 @@ impl Reducible for State {
                 )
             }
             Action::Undo => self.with_lab(self.lab.undo()),
+            Action::Redo => self.with_lab(self.lab.redo()),
+            Action::JumpTo(to) => self.with_lab(self.lab.jump(to)),
+            Action::StartLongRun { count, seed } => {
+                self.with_lab(self.lab.start_long_run(count, seed))
+            }
+            Action::RunChunk { id, max } => {
+                let mut more = crate::travel::chunk_budget(max);
+                self.with_lab(self.lab.run_chunk(id, &mut more))
+            }
+            Action::CancelRun => self.with_lab(self.lab.cancel_job()),
+            Action::ResetAll => State::default(),
             Action::ResetMachine => self.with_lab(self.lab.reset()),
             Action::RunScenario { id, stepwise } => match crate::scenarios::find(id) {
                 Some(s) => self.run_scenario(s, stepwise),
@@ -875,10 +905,7 @@ impl Reducible for State {
                 },
                 ..(*self).clone()
             },
-            Action::RedoLinked => match crate::permalink::pending_ops(&self).first() {
-                Some(op) => self.with_lab(self.lab.apply(op.clone())),
-                None => return self,
-            },
+            Action::RedoLinked => self.with_lab(self.lab.redo()),
             Action::Replace(r) => return r.0,
         };
         Rc::new(next)
@@ -1037,7 +1064,7 @@ mod tests {
         let m = s.machine().expect("the reference boot boots");
         assert_eq!(m.cpus().len(), 2);
         assert_eq!(m.cpu_spec().model, CpuModel::Skylake);
-        assert!(s.lab.history.is_empty() && s.lab.note.is_none());
+        assert!(s.lab.history().is_empty() && s.lab.note.is_none());
         assert_eq!(s.explore.va, 0xc000_0000);
     }
 
@@ -1046,12 +1073,12 @@ mod tests {
         let s = start()
             .reduce(read(0, 0xc000_1000))
             .reduce(read(1, 0xc000_2000));
-        assert_eq!(s.lab.history.len(), 2);
+        assert_eq!(s.lab.history().len(), 2);
         let hits_before = s.machine().unwrap().cpus()[1].tlb.counters.misses;
         assert_eq!(hits_before, 1);
         let s = s.reduce(Action::Undo);
         assert_eq!(
-            s.lab.history,
+            s.lab.history().to_vec(),
             vec![Op::Read {
                 cpu: 0,
                 vaddr: 0xc000_1000
@@ -1072,7 +1099,7 @@ mod tests {
         assert!(run.steps[0].refused);
         assert!(run.steps[0].outcome.message.contains("no CPU 3"));
         assert!(Rc::ptr_eq(&s.lab.machine.clone().unwrap().0, &before.0));
-        assert_eq!(s.lab.history.len(), 1);
+        assert_eq!(s.lab.history().len(), 1);
     }
 
     #[test]
@@ -1083,7 +1110,7 @@ mod tests {
         let s2 = Rc::clone(&same).reduce(Action::SetRamText(typed("2G", true)));
         assert_eq!(s2.lab, s.lab);
         let s = same.reduce(Action::SetPae(false));
-        assert!(s.lab.history.is_empty());
+        assert!(s.lab.history().is_empty());
         let note = s.lab.note.clone().unwrap();
         assert!(
             note.contains("booted again") && note.contains("1 operation you ran"),
@@ -1210,18 +1237,18 @@ mod tests {
             })
             .collect();
         let s = s.reduce(Action::ApplyAll(ops));
-        assert_eq!(s.lab.history.len(), 4);
+        assert_eq!(s.lab.history().len(), 4);
         assert_eq!(
             s.lab.last.clone().unwrap().label.as_deref(),
             Some("3 operations")
         );
         let s = s.reduce(Action::RunRandom { count: 50, seed: 9 });
-        assert_eq!(s.lab.history.len(), 54);
+        assert_eq!(s.lab.history().len(), 54);
         let run = s.lab.last.clone().unwrap();
         assert!(run.label.clone().unwrap().contains("seed 9"));
         // Undo takes back the last random op only, by replaying the rest.
         let undone = Rc::clone(&s).reduce(Action::Undo);
-        assert_eq!(undone.lab.history[..], s.lab.history[..53]);
+        assert_eq!(undone.lab.history(), s.lab.history().prefix(53));
     }
 
     #[test]
@@ -1233,7 +1260,7 @@ mod tests {
         assert_eq!(s.lab.stepping.as_ref().unwrap().next, 1);
         let s = s.reduce(Action::FinishScenario);
         assert!(s.lab.stepping.is_none());
-        assert_eq!(s.lab.history.len(), 8);
+        assert_eq!(s.lab.history().len(), 8);
         let unknown = Rc::clone(&s).reduce(Action::RunScenario {
             id: "no-such",
             stepwise: false,

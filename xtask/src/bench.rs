@@ -5,7 +5,8 @@
 //!    `footprint` table);
 //! 2. the Trunk release build of the site;
 //! 3. `node bench/render.mjs` in `tests/`: time to first render in headless Chromium against a
-//!    static page with the same text, and the gzipped size of `dist/`;
+//!    static page with the same text, the gzipped size of `dist/`, and the per-step re-render
+//!    time (p50/p95) of chapter 3 with every view shown;
 //! 4. kmap+kunmap pairs per second, the same loop (`bench-wasm/`) natively and as wasm under
 //!    Node (`tests/bench/kmap-wasm.mjs`), and their ratio;
 //!

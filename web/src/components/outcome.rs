@@ -3,6 +3,7 @@
 
 use crate::format::op_text;
 use crate::lab::{ops_count, Applied, Run};
+use crate::seq::Seq;
 use highmem_engine::machine::{Op, ResultKind};
 use highmem_engine::trace::Call;
 use std::rc::Rc;
@@ -14,7 +15,7 @@ pub struct OutcomeViewProps {
     /// The last run.
     pub last: Option<Rc<Run>>,
     /// The ops since boot.
-    pub history: Vec<Op>,
+    pub history: Seq<Op>,
     /// The script's first line for this machine.
     pub machine_line: AttrValue,
     /// Undo was pressed.
@@ -200,6 +201,9 @@ fn groups(run: &Run) -> Vec<&[Applied]> {
     out
 }
 
+/// The longest history listed here in full, with its script.
+pub const LISTED_MAX: usize = 2000;
+
 /// The last run and the history.
 #[component]
 pub fn OutcomeView(props: &OutcomeViewProps) -> Html {
@@ -215,10 +219,22 @@ pub fn OutcomeView(props: &OutcomeViewProps) -> Html {
         .unwrap_or_default();
     let on_undo = props.on_undo.reform(|_: MouseEvent| ());
     let on_reset = props.on_reset.reform(|_: MouseEvent| ());
-    let script = std::iter::once(props.machine_line.to_string())
-        .chain(props.history.iter().map(op_text))
-        .collect::<Vec<_>>()
-        .join("\n");
+    // A long history is listed by the event log (windowed); here it would cost a row each,
+    // and its script is made only when asked for.
+    let listed = props.history.len() <= LISTED_MAX;
+    let asked = use_state(|| false);
+    let on_make_script = {
+        let asked = asked.clone();
+        Callback::from(move |_: MouseEvent| asked.set(true))
+    };
+    let script = if listed || *asked {
+        std::iter::once(props.machine_line.to_string())
+            .chain(props.history.iter().map(op_text))
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        String::new()
+    };
     html! {
         <div id="outcome" class="outcome">
             <p id="outcome-status" class="visually-hidden" aria-live="polite">{ status }</p>
@@ -254,12 +270,27 @@ pub fn OutcomeView(props: &OutcomeViewProps) -> Html {
                 <div class="button-row">
                     <button type="button" class="button" id="undo" onclick={on_undo}
                             disabled={props.history.is_empty()}
-                            title="Boots the machine again and replays every op but the last">
+                            title="Rebuilds the machine without the last op; Redo in the History card runs it again">
                         { "↶ Undo" }
                     </button>
                     <button type="button" class="button" id="reset" onclick={on_reset}>{ "Boot again" }</button>
                 </div>
-                if !props.history.is_empty() {
+                if !listed {
+                    <p class="hint" id="history-long">
+                        { format!("{} are too many to list here: the event log in the History card shows \
+                                   them all, and the saved state keeps them.", ops_count(props.history.len())) }
+                    </p>
+                    if *asked {
+                        <details class="as-script" open=true>
+                            <summary>{ "As a scenario script" }</summary>
+                            <pre class="script" tabindex="0">{ script.clone() }</pre>
+                        </details>
+                    } else {
+                        <button type="button" class="button small" id="make-script" onclick={on_make_script}>
+                            { "Show it as a scenario script" }
+                        </button>
+                    }
+                } else if !props.history.is_empty() {
                     <ol id="history" class="history-list" aria-labelledby="history-title">
                         { for props.history.iter().map(|op| html! { <li><code>{ op_text(op) }</code></li> }) }
                     </ol>
