@@ -365,7 +365,7 @@ pub fn VmallocBar(props: &VmallocBarProps) -> Html {
     );
     let has_areas = !addrs.is_empty();
     let detail_label = format!(
-        "Areas from {} to {}{}; arrow keys move between areas, Enter chooses one",
+        "{summary}. Areas from {} to {}{}; arrow keys move between areas, Enter chooses one",
         hex32(window.0),
         hex32(window.1),
         if zoom.is_some() { ", enlarged" } else { "" }
@@ -378,7 +378,7 @@ pub fn VmallocBar(props: &VmallocBarProps) -> Html {
                 <li><svg width="26" height="14" aria-hidden="true"><rect class="vm-piece vm-mapped vm-kind-vmalloc-demo" x="1" y="1" width="24" height="12" /></svg>{ "vmalloc area (its number in the list)" }</li>
                 <li><svg width="26" height="14" aria-hidden="true"><rect class="vm-piece vm-mapped vm-kind-vmap-demo" x="1" y="1" width="24" height="12" /></svg>{ "vmap area (vertical stripes)" }</li>
                 <li><svg width="26" height="14" aria-hidden="true"><rect class="vm-piece vm-mapped vm-kind-ioremap-demo" x="1" y="1" width="24" height="12" /></svg>{ "ioremap area (dots)" }</li>
-                <li><svg width="26" height="14" aria-hidden="true"><rect class="vm-piece vm-guard" x="1" y="1" width="8" height="12" /></svg>{ "guard page (dark, never mapped)" }</li>
+                <li><svg width="26" height="14" aria-hidden="true"><rect class="vm-piece vm-guard" x="1" y="1" width="8" height="12" /></svg>{ "guard page (solid, never mapped)" }</li>
                 if lazy_era {
                     <li><svg width="26" height="14" aria-hidden="true"><rect class="vm-piece vm-lazy" x="1" y="1" width="24" height="12" /></svg>{ "freed lazily, waiting for the purge (hatched)" }</li>
                 }
@@ -401,18 +401,26 @@ pub fn VmallocBar(props: &VmallocBarProps) -> Html {
                     </pattern>
                 </defs>
             </svg>
-            <p class="vm-bar-title" id="vm-full-title">{ "The whole range" }</p>
-            <svg class="vm-bar vm-full" viewBox={view_box.clone()} role="img" aria-label={summary}
-                 preserveAspectRatio="xMinYMin meet">
-                { bar_pieces(space, &all, full, false, props.chosen, None) }
-                { axis(full.0, full.1) }
-            </svg>
-            <p class="vm-bar-title" id="vm-detail-title">
-                { if zoom.is_some() { "The areas, enlarged (to scale, one-page areas at least 2 units wide)" } else { "The areas" } }
-            </p>
+            if zoom.is_some() || !has_areas {
+                <p class="vm-bar-title" id="vm-full-title">{ "The whole range" }</p>
+                <svg class="vm-bar vm-full" viewBox={view_box.clone()} role="img" aria-label={summary}
+                     preserveAspectRatio="xMinYMin meet">
+                    { bar_pieces(space, &all, full, false, props.chosen, None) }
+                    { axis(full.0, full.1) }
+                </svg>
+            }
+            if has_areas {
+                <p class="vm-bar-title" id="vm-detail-title">
+                    { if zoom.is_some() {
+                        "Its first part, enlarged (to scale; a one-page area is drawn at least 2 units wide)"
+                    } else {
+                        "The whole range (to scale; a one-page area is drawn at least 2 units wide)"
+                    } }
+                </p>
+            }
             if has_areas {
                 <svg class="vm-bar vm-detail" viewBox={view_box} role="listbox" tabindex="0"
-                     aria-label={detail_label}
+                     aria-label={detail_label.clone()}
                      aria-activedescendant={addrs.get(at).map(|a| format!("vm-opt-{a:x}"))}
                      preserveAspectRatio="xMinYMin meet" onkeydown={on_key} onclick={on_click}>
                     { bar_pieces(space, &all, window, true, props.chosen, Some(at)) }

@@ -61,7 +61,7 @@ fn drawing(m: &Machine, a: &VmArea) -> Html {
         <svg class="vm-frames-svg" viewBox={format!("0 0 {} {h}", RIGHT_X + RIGHT_W + 2.0)} role="img"
              aria-label={label} preserveAspectRatio="xMinYMin meet">
             <text class="caption" x="0" y="10">{ "virtual pages" }</text>
-            <text class="caption" x={RIGHT_X.to_string()} y="10">{ "physical frames, by number" }</text>
+            <text class="caption" x={RIGHT_X.to_string()} y="10">{ "frames, by number" }</text>
             { for (0..shown).map(|i| {
                 let from = (LEFT_W, y(i) + ROW / 2.0 - 1.0);
                 let to = (RIGHT_X, y(rows[i]) + ROW / 2.0 - 1.0);
