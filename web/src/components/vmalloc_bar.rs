@@ -264,12 +264,15 @@ fn bar_pieces(
                     <rect class="vm-piece vm-guard" x={fmt(gx)} y="0" width={fmt(gw)} height={fmt(BAR_H)} />
                 }
                 if fits {
-                    <text class="vm-label" x={fmt(x + w / 2.0)} y={fmt(BAR_H / 2.0 + 4.0)} text-anchor="middle">{ label }</text>
+                    <text class="vm-label" x={fmt(x + w / 2.0)} y={fmt(BAR_H / 2.0 + 4.0)} text-anchor="middle" aria-hidden="true">{ label }</text>
                 }
                 if is_chosen {
                     <path class="vm-chosen-mark" d={format!("M {} {} l -5 -7 h 10 z", fmt(x + w / 2.0), fmt(-1.0))} />
                 }
-                <title>{ words }</title>
+                // The options' name is their aria-label: a title would count as visible text.
+                if !interactive {
+                    <title>{ words }</title>
+                }
             </g>
         })
     });

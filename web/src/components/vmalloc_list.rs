@@ -51,7 +51,7 @@ pub fn VmallocList(props: &VmallocListProps) -> Html {
                 <td>
                     <button type="button" class="button small" onclick={on_choose}
                             aria-pressed={chosen.to_string()}
-                            aria-label={format!("choose area {}", i + 1)}>{ if chosen { "chosen" } else { "choose" } }</button>
+                            aria-label={format!("{} area {}", if chosen { "chosen" } else { "choose" }, i + 1)}>{ if chosen { "chosen" } else { "choose" } }</button>
                 </td>
             </tr>
         }
