@@ -546,3 +546,76 @@ mod tests {
         assert_eq!(area_step("ArrowRight", 0, 0), None);
     }
 }
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod dom_tests {
+    use super::*;
+    use crate::components::testing::{all, attr, render};
+    use crate::components::vmalloc_frames::{VmallocFrames, VmallocFramesProps};
+    use crate::format::hex;
+    use crate::lab::Lab;
+    use highmem_engine::e820::E820Map;
+    use highmem_engine::machine::MachineConfig;
+    use highmem_engine::profile::ProfileId;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// The first `steps` steps of a scenario.
+    fn ran(profile: ProfileId, id: &str, steps: usize) -> Lab {
+        let mut l = Lab::boot(MachineConfig::new(
+            profile,
+            E820Map::qemu_pc(2 << 30).unwrap(),
+        ))
+        .start_scenario(crate::scenarios::find(id).unwrap(), true);
+        for _ in 1..steps {
+            l = l.next_step();
+        }
+        l
+    }
+
+    /// The bar's options are the engine's areas in address order, the chosen one selected;
+    /// the lazy ranges are drawn; the frames view lists the chosen area's frames.
+    #[test]
+    async fn the_bar_and_the_frames_are_the_engines_areas() {
+        // The lazy scenario before its purge (two ranges waiting), and fragmentation to its end.
+        for (profile, id, steps, lazy) in [
+            (ProfileId::V2_6_32, "vmalloc-lazy", 8, 2),
+            (ProfileId::V6_1, "vmalloc-lazy", 8, 1),
+            (ProfileId::V2_6_24, "vmalloc-fragment", 5, 0),
+        ] {
+            let l = ran(profile, id, steps);
+            let m = l.machine.clone().unwrap();
+            let space = m.vmalloc_space();
+            let chosen = space.areas.keys().next().copied();
+            let root = render::<VmallocBar>(VmallocBarProps {
+                machine: m.clone(),
+                chosen,
+                on_choose: Callback::noop(),
+            })
+            .await;
+            let opts = all(&root, ".vm-detail [role=option]");
+            let starts: Vec<String> = opts.iter().map(|o| attr(o, "data-start")).collect();
+            let want: Vec<String> = space.areas.keys().map(|&a| hex32(u64::from(a))).collect();
+            assert_eq!(starts, want, "{profile}");
+            assert_eq!(attr(&opts[0], "aria-selected"), "true");
+            assert_eq!(space.lazy.len(), lazy, "{profile}");
+            assert_eq!(all(&root, ".vm-detail .vm-lazy").len(), lazy, "{profile}");
+            let frames = render::<VmallocFrames>(VmallocFramesProps {
+                machine: m.clone(),
+                chosen,
+            })
+            .await;
+            let rows: Vec<String> = all(&frames, "tr[data-frame]")
+                .iter()
+                .map(|r| attr(r, "data-frame"))
+                .collect();
+            let area = space.area(chosen.unwrap()).unwrap();
+            let want: Vec<String> = area
+                .pages
+                .iter()
+                .take(crate::components::vmalloc_frames::SHOWN)
+                .map(|&p| hex(p))
+                .collect();
+            assert_eq!(rows, want, "{profile}");
+        }
+    }
+}
