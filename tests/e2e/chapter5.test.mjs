@@ -329,7 +329,7 @@ test('no horizontal scrolling at 320 px in chapter 5, with every view filled', a
 test('no accessibility violations (axe-core) in chapter 5, light and dark', async () => {
   for (const colorScheme of ['light', 'dark']) {
     for (const width of [1280, 360]) {
-      const tab = await open('#/vmalloc', { viewport: { width, height: 800 }, colorScheme });
+      const tab = await open('#/vmalloc', { viewport: { width, height: 800 }, colorScheme, reducedMotion: 'reduce' });
       try {
         const { page } = tab;
         // Step 8: a live area in the bar's listbox, two freed ranges waiting, frames drawn.
@@ -339,6 +339,11 @@ test('no accessibility violations (axe-core) in chapter 5, light and dark', asyn
         assert.equal(await page.locator('#vmalloc-range [role=option]').count(), 1);
         await page.evaluate(() => document.querySelectorAll('#lab details').forEach((d) => (d.open = true)));
         assert.deepEqual(await axeViolations(page), [], `${colorScheme}, ${width}px`);
+        // Reduced motion: nothing in the views animates.
+        const animated = await page.evaluate(() =>
+          [...document.querySelectorAll('#lab *')].filter((e) => getComputedStyle(e).animationName !== 'none').length,
+        );
+        assert.equal(animated, 0);
         assert.deepEqual(tab.problems(), []);
       } finally {
         await tab.close();
