@@ -117,7 +117,7 @@ pub fn VmallocList(props: &VmallocListProps) -> Html {
             { match info {
                 Some(t) if t.is_empty() => html! { <p class="hint" id="vmallocinfo">{ "(empty)" }</p> },
                 Some(t) => html! { <pre class="vm-pre" id="vmallocinfo">{ t }</pre> },
-                None => html! { <p class="hint" id="vmallocinfo">{ format!("{name} has no /proc/vmallocinfo: it came with 2.6.25.") }</p> },
+                None => html! { <p class="hint" id="vmallocinfo">{ format!("{name} has no /proc/vmallocinfo.") }</p> },
             } }
             <h3 class="sub-title"><code>{ "/proc/meminfo" }</code></h3>
             { match meminfo {
