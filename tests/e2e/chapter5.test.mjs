@@ -253,6 +253,53 @@ test('a vmalloc fault in an older process (2.6.24, PAE off), and the area\u2019s
   }
 });
 
+test('vmalloc, vmap and ioremap from the controls: kinds, frames and /proc/vmallocinfo as hmsim prints them', async () => {
+  const tab = await open();
+  try {
+    const { page } = tab;
+    for (const kernel of ['2.6.32', '6.1']) {
+      await chooseKernel(page, kernel);
+      await page.fill('#vm-size', '24K');
+      await page.fill('#vm-name', 'buf');
+      await page.click('#vm-vmalloc');
+      await historyIs(page, 1);
+      await page.fill('#vm-name', '');
+      await page.fill('#vm-vmap-first', '0x2000');
+      await page.fill('#vm-vmap-count', '3');
+      await page.click('#vm-vmap');
+      await historyIs(page, 2);
+      await page.click('#vm-ioremap');
+      await historyIs(page, 3);
+      await page.fill('#vm-size', '8K');
+      await page.click('#vm-vmalloc32');
+      await historyIs(page, 4);
+      const run = await hmsimRun(await exportedScript(page));
+      const shown = await assertAreasMatch(page, run.state);
+      assert.deepEqual(shown.list.map((a) => a.kind).sort(), ['ioremap', 'vmalloc', 'vmalloc', 'vmap'], kernel);
+      assert.equal((await page.textContent('#vmallocinfo')).trim(), run.state.vmallocinfo.trim(), kernel);
+      // The vmap area maps the frames it was given; vmalloc_32's come from low memory.
+      const vmap = run.state.vmalloc.find((a) => a.kind === 'vmap');
+      await page.click(`#vmalloc-list tr[data-start="${vmap.start}"] button`);
+      await page.waitForFunction((s) => document.querySelector('#vmalloc-frames')?.dataset.start === s, vmap.start);
+      assert.deepEqual(await page.$$eval('#vmalloc-frames tr[data-frame]', (rs) => rs.map((r) => r.dataset.frame)), ['0x2000', '0x2001', '0x2002']);
+      const low = run.state.vmalloc.find((a) => a.kind === 'vmalloc' && a.pages === 2);
+      assert.ok(low, `${kernel}: the vmalloc_32 area`);
+      await page.click(`#vmalloc-list tr[data-start="${low.start}"] button`);
+      await page.waitForFunction((s) => document.querySelector('#vmalloc-frames')?.dataset.start === s, low.start);
+      const zones = await page.$$eval('#vmalloc-frames tr[data-zone]', (rs) => rs.map((r) => r.dataset.zone));
+      assert.ok(zones.length === 2 && zones.every((z) => z !== 'HighMem'), `${kernel}: ${zones}`);
+      // The ioremap area has no frames: the view says which physical range it maps.
+      const io = run.state.vmalloc.find((a) => a.kind === 'ioremap');
+      await page.click(`#vmalloc-list tr[data-start="${io.start}"] button`);
+      await page.waitForFunction((s) => document.querySelector('#vmalloc-frames')?.dataset.start === s, io.start);
+      assert.match(await page.textContent('#vmalloc-frames'), new RegExp(io.phys));
+    }
+    assert.deepEqual(tab.problems(), []);
+  } finally {
+    await tab.close();
+  }
+});
+
 test('keyboard only: vmalloc three areas, choose the second in the bar, vfree it', async () => {
   const tab = await open();
   try {
