@@ -1,7 +1,8 @@
 // Chapter 5, "Non-contiguous memory", driven in Chromium against the built site: the route
 // and its place in the contents, each vmalloc scenario's effect on the range bar, the list and
 // the chosen area's frames checked against `hmsim run --json` on the exported history,
-// keyboard-only use of the bar, narrow screens and an axe scan in light and dark.
+// vmalloc, vmap and ioremap from the controls, keyboard-only use of the bar, narrow screens
+// and an axe scan in light and dark.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
