@@ -105,6 +105,26 @@ fn ioremap_alignment_and_the_isa_hole_follow_the_era() {
     }
 }
 
+/// 2.4's ioremap sizes the mapping as `PAGE_ALIGN(last_addr) - phys_addr`: a page-sized
+/// request maps its page, and a range that ends one byte into the next page loses that page
+/// (2.6 aligns `last_addr + 1` instead).
+#[test]
+fn ioremap_2_4_rounds_the_last_address_up() {
+    for (id, pages_for_4097) in [(ProfileId::V2_4_22, 1), (ProfileId::V2_6_11, 2)] {
+        let (_, outs) = play(&format!(
+            "machine profile={id} ram=1G\ntask A cpu=0\n\
+             ioremap A phys=0xfed00000 size=4K\nioremap A phys=0xfec00000 size=4097\n\
+             ioremap A phys=0xfeb00000 size=1K\n"
+        ));
+        for (line, pages) in [(3, 1), (4, pages_for_4097), (5, 1)] {
+            let o = at(&outs, line);
+            assert_eq!(o.result, ResultKind::Ok, "{id} line {line}: {}", o.message);
+            let want = format!("({pages} page{}", if pages == 1 { "" } else { "s" });
+            assert!(o.message.contains(&want), "{id} line {line}: {}", o.message);
+        }
+    }
+}
+
 #[test]
 fn ioremap_of_ram_is_refused() {
     let (_, outs) = play("machine profile=6.1 ram=1G\nioremap cpu=0 phys=0x8000000 size=4K\n");

@@ -4,15 +4,10 @@
 // page's final state checked against `hmsim run --json` on the exported history.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { launchBrowser, newPage, runHmsim, serveDist, waitForApp } from '../harness.mjs';
-
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+import { launchBrowser, serveDist } from '../harness.mjs';
+import { axeViolations, exportedScript, historyIs, hmsimRun, openAt, overflow as pageOverflow } from './lib.mjs';
 
 let server;
 let browser;
@@ -27,38 +22,7 @@ after(async () => {
   await server?.close();
 });
 
-/** Opens the site at `hash` in a fresh page and waits for the first render. */
-async function open(hash = '#/pkmap', options = {}) {
-  const tab = await newPage(browser, options);
-  await tab.page.goto(server.url + hash, { waitUntil: 'load' });
-  await waitForApp(tab.page);
-  await tab.page.waitForSelector('h1');
-  return tab;
-}
-
-/** Waits until the history lists `n` ops. */
-async function historyIs(page, n) {
-  await page.waitForFunction((n) => document.querySelectorAll('#history li').length === n, n, { timeout: 60_000 });
-}
-
-/** The history as a script, from the outcome card. */
-async function exportedScript(page) {
-  await page.evaluate(() => {
-    const d = document.querySelector('#outcome .as-script');
-    if (d) d.open = true;
-  });
-  return page.textContent('#outcome pre.script');
-}
-
-/** `hmsim run --json` of a script. */
-async function hmsimRun(script) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'hmlab-'));
-  const file = path.join(dir, 'scenario.hm');
-  await writeFile(file, script + '\n');
-  const { code, stdout, stderr } = await runHmsim(['run', file, '--json']);
-  assert.equal(code, 0, stderr);
-  return JSON.parse(stdout);
-}
+const open = (hash = '#/pkmap', options = {}) => openAt(browser, server, hash, options);
 
 /** The pkmap window as the page shows it. */
 async function pageWindow(page) {
@@ -293,15 +257,7 @@ test('no horizontal scrolling at 320 px in chapter 3, with every view filled', a
       await page.click('#run-pkmap-fill-sleep');
       await historyIs(page, 517);
       await page.evaluate(() => document.querySelectorAll('#lab details').forEach((d) => (d.open = true)));
-      const overflow = await page.evaluate(() => ({
-        scroll: document.documentElement.scrollWidth,
-        client: document.documentElement.clientWidth,
-        wide: [...document.querySelectorAll('body *')]
-          .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-          .filter((e) => !e.closest('.table-wrap, pre, .visually-hidden, .graph-wrap'))
-          .slice(0, 5)
-          .map((e) => `${e.tagName.toLowerCase()}.${e.getAttribute('class') ?? ''}`),
-      }));
+      const overflow = await pageOverflow(page);
       assert.ok(overflow.scroll <= overflow.client, `${width}px: page is ${overflow.scroll}px wide: ${overflow.wide}`);
       assert.deepEqual(overflow.wide, [], `${width}px`);
       // The grid keeps its cells inside the card.
@@ -329,11 +285,7 @@ test('no accessibility violations (axe-core) in chapter 3, light and dark', asyn
         for (let i = 0; i < 6; i++) await page.click('#next-step');
         await page.waitForFunction(() => document.querySelector('#outcome .run-title')?.textContent.includes('step 7 of 7'));
         await page.evaluate(() => document.querySelectorAll('#lab details').forEach((d) => (d.open = true)));
-        await page.addScriptTag({ path: AXE });
-        const violations = await page.evaluate(async () => {
-          const result = await window.axe.run(document, { resultTypes: ['violations'] });
-          return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`);
-        });
+        const violations = await axeViolations(page);
         assert.deepEqual(violations, [], `${colorScheme}, ${width}px`);
         // Reduced motion: nothing in the views animates.
         const animated = await page.evaluate(() =>

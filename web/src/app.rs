@@ -37,6 +37,7 @@ use crate::components::site_footer::SiteFooter;
 use crate::components::tlb_view::TlbView;
 use crate::components::toc::Toc;
 use crate::components::virtual_map::VirtualMap;
+use crate::components::vmalloc_lab::VmallocLab;
 use crate::components::wait_queue::WaitQueue;
 use crate::components::Shared;
 use crate::content::Chapter;
@@ -518,6 +519,19 @@ impl Views<'_> {
         }
     }
 
+    /// Chapter 5: the vmalloc range, the chosen area's pages, the areas and what the kernel
+    /// prints, and the call graphs of vmalloc() and vfree().
+    fn vmalloc(&self) -> Html {
+        let m = self.m;
+        let start = m.vmalloc_space().start;
+        html! {
+            <VmallocLab machine={m.clone()} last={self.state.lab.last.clone()} on_op={self.on_op.clone()}
+                scenarios={self.scenarios("vmalloc", "Each scenario boots the machine afresh. Step through one to watch the range, the lists and the TLBs between steps.")}
+                outcome={self.outcome()} graphs={self.graphs(&["vmalloc", "vfree"])}
+                other={self.ops("Other operations", start)} />
+        }
+    }
+
     /// Chapter 4: the kmap slots, the CPUs' contexts (and 6.1's stacks), the fixmap and the
     /// call graphs of the temporary maps.
     fn atomic(&self) -> Html {
@@ -643,6 +657,7 @@ fn machine_page(state: &UseReducerHandle<State>, chapter: &'static Chapter) -> H
             match name {
                 "pkmap" => v.pkmap(),
                 "atomic" => v.atomic(),
+                "vmalloc" => v.vmalloc(),
                 _ => v.paging(),
             }
         }

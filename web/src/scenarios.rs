@@ -10,6 +10,8 @@ use highmem_engine::layout::PAGE_OFFSET;
 use highmem_engine::machine::{Gfp, Machine, Op, PageRef, Prot, Who};
 use highmem_engine::paging::PagingMode;
 
+mod vmalloc;
+
 /// How a step makes its op.
 pub enum Make {
     /// One op, made from the machine as it stands.
@@ -83,7 +85,7 @@ impl Step {
 pub struct Scenario {
     /// Its stable name, used by `try:` links in the chapters.
     pub id: &'static str,
-    /// The chapter whose lab lists it, by route name (`paging`, `pkmap`, `atomic`).
+    /// The chapter whose lab lists it, by route name (`paging`, `pkmap`, `atomic`, `vmalloc`).
     pub chapter: &'static str,
     /// Its title.
     pub title: &'static str,
@@ -111,7 +113,7 @@ impl std::fmt::Debug for Scenario {
 }
 
 /// Every scenario, in the order the lab lists them.
-pub static SCENARIOS: [Scenario; 15] = [
+pub static SCENARIOS: [Scenario; 19] = [
     Scenario {
         id: "stale-tlb",
         chapter: "paging",
@@ -834,6 +836,183 @@ pub static SCENARIOS: [Scenario; 15] = [
                 |_| kunmap_local("A", "pa"),
                 "A gives its map back. B still holds slot 0, saved in its kmap_ctrl, and \
                  may not move to another CPU until it gives it back.",
+            ),
+        ],
+    },
+    Scenario {
+        id: "vmalloc-until-fails",
+        chapter: "vmalloc",
+        options: &[],
+        title: "vmalloc until it fails",
+        summary: "Task A asks for the same large size again and again. Each area takes its \
+                  pages one at a time from anywhere in RAM, until the range itself has no room \
+                  left and the kernel prints its failure message.",
+        requires: vmalloc::fill_room,
+        steps: &[
+            Step::one(|_| task("A", 0), "Fork task A on CPU 0."),
+            Step::repeat(
+                |m| vmalloc::fits(m, vmalloc::fill_size(m)),
+                |m, i| vmalloc::vmalloc(vmalloc::fill_size(m), vmalloc::fill_name(i)),
+                "A calls vmalloc() with the same size each time (4 MiB, or an eighth of a small \
+                 range). Each area is placed at the lowest address that fits, with one unmapped \
+                 guard page after it, and its pages come one by one from the buddy allocator, \
+                 HighMem first. Watch the bar fill from VMALLOC_START.",
+            ),
+            Step::one(
+                |m| vmalloc::vmalloc(vmalloc::fill_size(m), "last".into()),
+                "One more: no gap is large enough any more. vmalloc() returns NULL, and the \
+                 kernel prints its era's message (2.4 prints nothing). In 2.6.32 and 6.1 the \
+                 allocator first purges lazily freed areas and searches again.",
+            ),
+        ],
+    },
+    Scenario {
+        id: "vmalloc-fragment",
+        chapter: "vmalloc",
+        options: &[],
+        title: "Fragment the vmalloc range",
+        summary: "Fill the range, free every other area, then ask for twice the size: about \
+                  half the range is free, but no single hole is large enough.",
+        requires: vmalloc::fill_room,
+        steps: &[
+            Step::one(|_| task("A", 0), "Fork task A on CPU 0."),
+            Step::repeat(
+                |m| vmalloc::fits(m, vmalloc::fill_size(m)),
+                |m, i| vmalloc::vmalloc(vmalloc::fill_size(m), vmalloc::fill_name(i)),
+                "A fills the range with areas of one size, v1, v2, …, each followed by its \
+                 guard page.",
+            ),
+            Step::repeat(
+                |m| m.vmalloc_space().areas.len().div_ceil(2),
+                |_, i| vmalloc::vfree("A", &vmalloc::fill_name(2 * i)),
+                "A frees every other area: v1, v3, v5, … In 2.6.32 and 6.1 each freed range \
+                 waits for a purge; the older kernels free it at once. Either way the free \
+                 space is now many holes of one area each.",
+            ),
+            Step::one(
+                |m| vmalloc::vmalloc(2 * vmalloc::fill_size(m), "big".into()),
+                "A asks for twice the size. The free space in total is about half the range, \
+                 but the largest hole holds one area: the request fails. (Where frees are lazy, \
+                 the allocator purges first and searches again, and still finds no hole.)",
+            ),
+            Step::one(
+                |m| vmalloc::vmalloc(vmalloc::fill_size(m), "fits".into()),
+                "A request of the original size fits again: it takes the lowest hole, where v1 \
+                 was.",
+            ),
+        ],
+    },
+    Scenario {
+        id: "vmalloc-fault",
+        chapter: "vmalloc",
+        options: &[],
+        title: "A vmalloc fault in another process",
+        summary: "Without PAE every process has its own copy of the kernel's page-directory \
+                  entries. vmalloc() adds a page table to init_mm only; a process forked \
+                  earlier faults on the address, and the fault handler copies the entry in.",
+        requires: vmalloc::fault_room,
+        steps: &[
+            Step::one(
+                |_| task("A", 0),
+                "Fork task A on CPU 0. Its page directory receives a copy of the kernel's \
+                 entries as they are now.",
+            ),
+            Step::one(
+                |_| task("B", 0),
+                "Fork task B on CPU 0; A waits, runnable. B's copy is made now too.",
+            ),
+            Step::one(
+                |_| Op::Vmalloc {
+                    who: Who::Task("B".into()),
+                    size: 16 << 10,
+                    flavor: highmem_engine::machine::VmallocFlavor::Vmalloc,
+                    name: Some("buf".into()),
+                    caller: None,
+                },
+                "B calls vmalloc(16 KiB). The range had no page table yet, so one is allocated \
+                 and its entry written into init_mm's page directory (swapper_pg_dir) only. \
+                 Neither A's copy nor B's has it.",
+            ),
+            Step::one(
+                |_| switch(0, "A"),
+                "Switch CPU 0 to A: CR3 now holds A's directory.",
+            ),
+            Step::one(
+                |m| read0(vmalloc::area_addr(m, "buf")),
+                "A reads the area. The walk finds no page-directory entry and faults. The \
+                 handler sees a kernel address that init_mm maps, copies the entry into A's \
+                 directory, and the read is retried and goes through: a vmalloc fault.",
+            ),
+            Step::one(
+                |m| read0(vmalloc::area_addr(m, "buf") + 0x1000),
+                "A reads the next page of the area: the entry is there now, no fault.",
+            ),
+            Step::one(
+                |_| task("C", 0),
+                "Fork task C on CPU 0: its copy is made after the vmalloc, with the entry.",
+            ),
+            Step::one(
+                |m| read0(vmalloc::area_addr(m, "buf")),
+                "C reads the area without a fault.",
+            ),
+        ],
+    },
+    Scenario {
+        id: "vmalloc-lazy",
+        chapter: "vmalloc",
+        options: &[],
+        title: "Lazy freeing and the purge",
+        summary: "Two areas are freed; their ranges stay reserved and the old translation \
+                  keeps working until one purge frees them both with a single TLB flush.",
+        requires: vmalloc::lazy_eras,
+        steps: &[
+            Step::one(|_| task("A", 0), "Fork task A on CPU 0."),
+            Step::one(
+                |_| vmalloc::vmalloc(16 << 10, "one".into()),
+                "A vmallocs 16 KiB, one: 4 pages and a guard page, at VMALLOC_START.",
+            ),
+            Step::one(
+                |_| vmalloc::vmalloc(16 << 10, "two".into()),
+                "And another 16 KiB, two, after it.",
+            ),
+            Step::one(
+                |m| Op::Write {
+                    cpu: 0,
+                    vaddr: vmalloc::first_addr(m),
+                    value: 0x1111,
+                },
+                "CPU 0 writes through one's first page: its TLB now caches the translation.",
+            ),
+            Step::one(
+                |_| vmalloc::vfree("A", "one"),
+                "A frees one. Its pages go back to the buddy allocator at once, but the range \
+                 is only lazily freed: 2.6.32 leaves its PTEs in place; 6.1 clears them but \
+                 flushes no TLB. The range stays reserved.",
+            ),
+            Step::one(
+                |_| vmalloc::vfree("A", "two"),
+                "A frees two the same way (6.1 merges the two ranges on its purge list).",
+            ),
+            Step::one(
+                |m| read0(vmalloc::first_addr(m)),
+                "CPU 0 reads one's old address: the translation still works, through the PTE \
+                 (2.6.32) or the TLB (6.1), and reaches a frame the allocator may already have \
+                 handed to someone else.",
+            ),
+            Step::one(
+                |_| vmalloc::vmalloc(16 << 10, "three".into()),
+                "A new 16 KiB request cannot reuse the freed ranges yet: it goes after them.",
+            ),
+            Step::one(
+                |_| Op::PurgeVmapAreaLazy,
+                "The purge: (2.6.32) clears the freed ranges' PTEs, then one \
+                 flush_tlb_kernel_range() covers the span from the lowest freed address to the \
+                 highest, on every CPU, however many areas were waiting. The ranges are free.",
+            ),
+            Step::one(
+                |m| read0(vmalloc::first_addr(m)),
+                "The same read now misses the TLB, finds no PTE and oopses: no stale \
+                 translation survived the purge.",
             ),
         ],
     },

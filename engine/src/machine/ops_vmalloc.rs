@@ -1078,7 +1078,9 @@ impl Machine {
         let offset = (phys % PAGE_SIZE) as u32;
         let base = phys - u64::from(offset);
         let span = if rules.ioremap_last_page_short {
-            (last & !(PAGE_SIZE - 1)) - base
+            // PAGE_ALIGN(last_addr) - phys_addr: rounds the last byte's address up, so a
+            // range ending exactly one byte into a page loses that page.
+            ((last + PAGE_SIZE - 1) & !(PAGE_SIZE - 1)) - base
         } else {
             (last + 1).div_ceil(PAGE_SIZE) * PAGE_SIZE - base
         };

@@ -39,6 +39,11 @@ pub mod site_footer;
 pub mod tlb_view;
 pub mod toc;
 pub mod virtual_map;
+pub mod vmalloc_bar;
+pub mod vmalloc_frames;
+pub mod vmalloc_lab;
+pub mod vmalloc_list;
+pub mod vmalloc_panel;
 pub mod wait_queue;
 
 use yew::prelude::*;

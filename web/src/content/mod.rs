@@ -9,6 +9,7 @@ use highmem_engine::layout::Layout;
 use highmem_engine::machine::Machine;
 use highmem_engine::paging::PagingMode;
 use highmem_engine::size::format_size;
+use highmem_engine::vmalloc::{Allocator, VmallocSpace};
 
 /// One chapter: its blocks, in reading order.
 #[derive(Debug, PartialEq)]
@@ -230,6 +231,10 @@ pub fn tlb_geometry(a: &TlbArray) -> String {
 /// | `KM_TYPES` | how many `km_type`s the era has, or `no` (6.1) |
 /// | `FIX_KMAP_BEGIN` | the fixmap index of the first kmap slot, or "none" without HIGHMEM |
 /// | `KMAP_SLOT0` | the address of CPU 0's first kmap slot, or "none" without HIGHMEM |
+/// | `VMALLOC_OFFSET` | the gap kept at least between `high_memory` and `VMALLOC_START` (8 MiB) |
+/// | `VMALLOC_GAP` | `VMALLOC_START − high_memory` on this layout |
+/// | `VMALLOC_ALLOCATOR` | where the era keeps its areas: `a vm_struct list`, `a vmap_area tree`, `two vmap_area trees` |
+/// | `LAZY_MAX_PAGES` | `lazy_max_pages()` for the machine's CPUs (machine) |
 ///
 /// Names marked *machine* need the booted machine; without one they show "n/a" and say why.
 pub fn live_value(live: &Live, name: &str) -> Option<LiveValue> {
@@ -395,6 +400,33 @@ pub fn live_value(live: &Live, name: &str) -> Option<LiveValue> {
                 .map(|i| format!("{:#010x}", layout.fixaddr_top() - u64::from(i) * 4096))
                 .unwrap_or_else(|| "none (no HIGHMEM)".into()),
             "__fix_to_virt(FIX_KMAP_BEGIN) = FIXADDR_TOP − FIX_KMAP_BEGIN × 4096",
+        ),
+        "VMALLOC_OFFSET" => summary(
+            format_size(highmem_engine::layout::VMALLOC_OFFSET),
+            "the gap the kernel keeps at least between high_memory and VMALLOC_START",
+        ),
+        "VMALLOC_GAP" => {
+            let gap = layout.vmalloc_start().saturating_sub(layout.high_memory());
+            summary(
+                crate::format::size_short(gap),
+                "VMALLOC_START − high_memory: VMALLOC_OFFSET, rounded as the era rounds it",
+            )
+        }
+        "VMALLOC_ALLOCATOR" => summary(
+            match layout.resolved.profile.profile().vmalloc.allocator {
+                Allocator::Vmlist24 | Allocator::Vmlist26 => "a vm_struct list",
+                Allocator::VmapLazy => "a vmap_area tree",
+                Allocator::VmapFreeTree => "two vmap_area trees",
+            }
+            .into(),
+            "where the era keeps its areas: vmlist searched first fit and freed at once (2.4 to \
+             2.6.24); a red-black tree with lazy freeing (2.6.32); busy and free trees with \
+             lazy freeing (6.1)",
+        ),
+        "LAZY_MAX_PAGES" => machine(
+            &|m| VmallocSpace::lazy_max_pages(m.cpus().len() as u32).to_string(),
+            "lazy_max_pages(): fls(online CPUs) × 32 MiB of pages; on a kernel that frees \
+             at once the figure is not used",
         ),
         "SWAPPER_PG_DIR" => machine(
             &|m| format!("{:#x}", m.kernel_tables().swapper_pg_dir.as_u64()),
@@ -637,6 +669,11 @@ mod tests {
         assert_eq!(v("DIRECTMAP_4K"), "10232 kB");
         assert_eq!(v("DIRECTMAP_LARGE"), "890880 kB");
         assert_eq!(v("DIRECTMAP_LARGE_NAME"), "DirectMap2M");
+        // The vmalloc range: 8 MiB after high_memory, two trees, 32 MiB × fls(2) of pages.
+        assert_eq!(v("VMALLOC_OFFSET"), "8 MiB");
+        assert_eq!(v("VMALLOC_GAP"), "8 MiB");
+        assert_eq!(v("VMALLOC_ALLOCATOR"), "two vmap_area trees");
+        assert_eq!(v("LAZY_MAX_PAGES"), "16384");
 
         let l = layout(ProfileId::V2_4_22, 2 << 30, false, true);
         let live = Live::new(&l, CpuModel::Pentium4, Err("boot fails"));
@@ -648,6 +685,8 @@ mod tests {
         assert_eq!(v("DTLB_4K").text, "64 entries, fully associative");
         assert_eq!(v("DTLB_LARGE").text, "shared with 4 KiB pages");
         assert_eq!(v("DIRECTMAP_4K").text, "n/a");
+        assert_eq!(v("LAZY_MAX_PAGES").text, "n/a");
+        assert_eq!(v("VMALLOC_ALLOCATOR").text, "a vm_struct list");
         assert!(v("DIRECTMAP_4K").rule.contains("boot fails"));
     }
 
