@@ -56,6 +56,8 @@ pub enum View {
     Contexts,
     /// The fixmap.
     Fixmap,
+    /// The vmalloc range to scale, and the chosen area's frames.
+    Vmalloc,
     /// The era's call graphs, lit by the last op.
     CallGraph,
     /// What the last op did, and the history.
@@ -64,7 +66,7 @@ pub enum View {
 
 impl View {
     /// Every view.
-    pub const ALL: [View; 14] = [
+    pub const ALL: [View; 15] = [
         View::VirtualMap,
         View::PhysicalMap,
         View::BootLog,
@@ -77,6 +79,7 @@ impl View {
         View::KmapSlots,
         View::Contexts,
         View::Fixmap,
+        View::Vmalloc,
         View::CallGraph,
         View::Outcome,
     ];
@@ -96,6 +99,7 @@ impl View {
             View::KmapSlots => "kmap-slots",
             View::Contexts => "contexts",
             View::Fixmap => "fixmap",
+            View::Vmalloc => "vmalloc",
             View::CallGraph => "call-graph",
             View::Outcome => "outcome",
         }
@@ -127,6 +131,7 @@ impl View {
             View::KmapSlots => "kmap slots",
             View::Contexts => "Contexts",
             View::Fixmap => "The fixmap",
+            View::Vmalloc => "The vmalloc range",
             View::CallGraph => "Call graphs",
             View::Outcome => "What happened",
         }
@@ -139,6 +144,7 @@ impl View {
             View::PageWalk | View::Tlb | View::PhysMem => "paging",
             View::Pkmap | View::AddressStore | View::WaitQueue | View::CallGraph => "pkmap",
             View::KmapSlots | View::Contexts | View::Fixmap => "atomic",
+            View::Vmalloc => "vmalloc",
             View::Outcome => "paging",
         }
     }
@@ -149,6 +155,7 @@ impl View {
             "paging" => View::PageWalk,
             "pkmap" => View::Pkmap,
             "atomic" => View::KmapSlots,
+            "vmalloc" => View::Vmalloc,
             _ => View::VirtualMap,
         }
     }
@@ -168,6 +175,7 @@ impl View {
             View::KmapSlots => "slots-title",
             View::Contexts => "contexts-title",
             View::Fixmap => "fixmap-title",
+            View::Vmalloc => "vm-range-title",
             View::CallGraph => "graphs-title",
             View::Outcome => "outcome-title",
         }
@@ -847,7 +855,7 @@ mod tests {
         assert_eq!(r.result, "ok");
         let p = s.machine().unwrap().pkmap().unwrap();
         assert!(r.value.is_some());
-        assert!(p.count.iter().any(|&c| c == 2), "one slot held");
+        assert!(p.count.contains(&2), "one slot held");
         assert_eq!(s.lab.history().len(), 2);
         // The parser's refusal, with its column.
         let e = run_text(&s, "kmap B pfn=0x1").unwrap_err();

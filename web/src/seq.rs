@@ -150,7 +150,7 @@ mod tests {
         assert_eq!(b.get(300), Some(&300), "the clone is untouched");
         assert_eq!(b.prefix(300), a.prefix(300));
         assert_ne!(a, b);
-        assert_eq!(a.iter().rev().next(), Some(&7));
+        assert_eq!(a.iter().next_back(), Some(&7));
         assert_eq!(
             a.range(298, 10).copied().collect::<Vec<_>>(),
             vec![298, 299, 7]

@@ -77,6 +77,9 @@ fn body(state: &UseReducerHandle<State>, view: View, stacked: bool) -> Html {
         View::KmapSlots => html! { <KmapSlots machine={m.clone()} {last} /> },
         View::Contexts => html! { <CpuContexts machine={m.clone()} /> },
         View::Fixmap => html! { <FixmapTable machine={m.clone()} {last} /> },
+        View::Vmalloc => {
+            html! { <crate::components::vmalloc_lab::VmallocAlone machine={m.clone()} {last} /> }
+        }
         View::CallGraph => {
             let roots: Vec<&str> = graph::graphs(m.profile()).iter().map(|g| g.root).collect();
             v.graphs(&roots)

@@ -152,3 +152,36 @@ mod tests {
         );
     }
 }
+
+/// Props of [`VmallocAlone`].
+#[derive(Properties, PartialEq)]
+pub struct VmallocAloneProps {
+    /// The machine.
+    pub machine: Shared<Machine>,
+    /// The last run.
+    pub last: Option<Rc<Run>>,
+}
+
+/// The range and the chosen area's frames, for a view embedded on its own (`view=vmalloc`):
+/// the same choice rules as the chapter's cards.
+#[component]
+pub fn VmallocAlone(props: &VmallocAloneProps) -> Html {
+    let picked = use_state(|| None::<(u64, u32)>);
+    let seq = props.last.as_ref().map_or(0, |r| r.seq);
+    let chosen = chosen_area(
+        props.machine.vmalloc_space(),
+        *picked,
+        props.last.as_deref(),
+    );
+    let on_choose = {
+        let picked = picked.clone();
+        Callback::from(move |a: u32| picked.set(Some((seq, a))))
+    };
+    html! {
+        <>
+            <VmallocBar machine={props.machine.clone()} {chosen} {on_choose} />
+            <h3 class="sub-title">{ "The chosen area's pages" }</h3>
+            <VmallocFrames machine={props.machine.clone()} {chosen} />
+        </>
+    }
+}
