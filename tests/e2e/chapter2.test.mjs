@@ -276,12 +276,7 @@ test('machine controls boot the machine again; a machine that cannot boot says w
   }
 });
 
-test('the history, as a script, gives the same outcomes in hmsim run', async (t) => {
-  const probe = await runHmsim(['run']);
-  if (/unknown command|usage: hmsim layout/.test(probe.stderr) && !/run SCRIPT/.test(probe.stderr)) {
-    t.skip('this hmsim has no run command');
-    return;
-  }
+test('the history, as a script, gives the same outcomes in hmsim run', async () => {
   const tab = await open();
   try {
     const { page } = tab;

@@ -305,16 +305,20 @@ pub fn clear() {
 pub const SAVE_DELAY_MS: i32 = 500;
 
 /// Writes the state some time after it last changed, and reports a trouble (a full quota, a
-/// history too long) once, not at every write.
+/// history too long) once, not at every write. The state the page starts with is written only
+/// when `save_start` (it came from a link): a state read from storage is there already, and
+/// storage that could not be read stays as it was until the reader changes something.
 #[yew::hook]
 pub fn use_saving(
     state: &yew::UseReducerHandle<State>,
     chapter: Option<&'static str>,
     notice: yew::UseStateSetter<Option<String>>,
     enabled: bool,
+    save_start: bool,
 ) {
     use yew::prelude::*;
     let reported = use_mut_ref(|| None::<std::mem::Discriminant<Trouble>>);
+    let first = use_mut_ref(|| true);
     let t = &state.lab.timeline;
     let key = (
         state.lab.seq,
@@ -327,7 +331,8 @@ pub fn use_saving(
     let st = state.clone();
     use_effect_with(key, move |k| {
         let (chapter, busy) = (k.4, k.5);
-        let timer = if busy {
+        let start = std::mem::replace(&mut *first.borrow_mut(), false);
+        let timer = if busy || (start && !save_start) {
             None
         } else {
             crate::timer::Timeout::new(SAVE_DELAY_MS, move || {
