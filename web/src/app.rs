@@ -134,7 +134,7 @@ pub fn App() -> Html {
         route.chapter().map(route::route_name),
         storage_notice.setter(),
         !embedded,
-        opened.carries_state(),
+        opened.carries_state() || start.2.is_none(),
     );
     use_long_run(&state);
     let stacked = !use_media_query(WIDE_FIGURES);

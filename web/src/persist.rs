@@ -306,8 +306,8 @@ pub const SAVE_DELAY_MS: i32 = 500;
 
 /// Writes the state some time after it last changed, and reports a trouble (a full quota, a
 /// history too long) once, not at every write. The state the page starts with is written only
-/// when `save_start` (it came from a link): a state read from storage is there already, and
-/// storage that could not be read stays as it was until the reader changes something.
+/// when `save_start`: storage that could not be read (and so gave a notice) stays as it was
+/// until the reader changes something, rather than being replaced behind the notice.
 #[yew::hook]
 pub fn use_saving(
     state: &yew::UseReducerHandle<State>,
