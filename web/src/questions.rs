@@ -601,32 +601,25 @@ fn direct_addr(_: &Machine) -> u32 {
     (PAGE_OFFSET + 0x1000) as u32
 }
 
-/// `base`, or `base2`, `base3`… : a name no task has yet.
-fn fresh_task(m: &Machine, base: &str) -> String {
+/// `base`, or `base2`, `base3`…: the first that `taken` does not hold.
+fn fresh(base: &str, taken: impl Fn(&str) -> bool) -> String {
     (1..)
-        .map(|i| {
-            if i == 1 {
-                base.to_string()
-            } else {
-                format!("{base}{i}")
-            }
+        .map(|i| match i {
+            1 => base.to_string(),
+            _ => format!("{base}{i}"),
         })
-        .find(|n| m.task_index(n).is_none())
+        .find(|n| !taken(n))
         .unwrap_or_else(|| base.to_string())
 }
 
-/// `base`, or `base2`… : a name no block has yet.
+/// A task name the machine has no task of yet.
+fn fresh_task(m: &Machine, base: &str) -> String {
+    fresh(base, |n| m.task_index(n).is_some())
+}
+
+/// A block name the machine has not used yet.
 fn fresh_name(m: &Machine, base: &str) -> String {
-    (1..)
-        .map(|i| {
-            if i == 1 {
-                base.to_string()
-            } else {
-                format!("{base}{i}")
-            }
-        })
-        .find(|n| !m.handles().contains_key(n))
-        .unwrap_or_else(|| base.to_string())
+    fresh(base, |n| m.handles().contains_key(n))
 }
 
 fn alloc(gfp: &str, name: &str) -> Result<Op, String> {

@@ -2,7 +2,7 @@
 //! 2.4.22 – 2.6.32), 6.1's `kmap_local_page()`/`kunmap_local()`, entering and leaving
 //! interrupt contexts, switching tasks, and `set_fixmap()`/`clear_fixmap()`.
 
-use super::ops_panel::{next_task_name, parse_frame, select_value, Draft};
+use super::ops_panel::{next_task_name, op_click, parse_frame, select_value, Draft};
 use super::Shared;
 use highmem_engine::machine::{Machine, Op, PageRef, Prot, Who};
 use highmem_engine::sched::TaskState;
@@ -68,20 +68,7 @@ pub fn AtomicPanel(props: &AtomicPanelProps) -> Html {
     let typed = profile.atomic.local.is_none();
     let types = profile.atomic.types;
 
-    let act = |make: Box<dyn Fn() -> Result<Op, String>>| {
-        let cb = props.on_op.clone();
-        let error = error.clone();
-        Callback::from(move |e: MouseEvent| {
-            e.prevent_default();
-            match make() {
-                Ok(op) => {
-                    error.set(None);
-                    cb.emit(op);
-                }
-                Err(why) => error.set(Some(why)),
-            }
-        })
-    };
+    let act = |make: Box<dyn Fn() -> Result<Op, String>>| op_click(&props.on_op, &error, make);
     let who = {
         let r = who_ref.clone();
         move || parse_who(&select_value(&r))

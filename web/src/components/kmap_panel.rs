@@ -3,7 +3,7 @@
 //! of a task, 2.4's `kmap_nonblock()`, `kmap_flush_unused()` where the era has it, and a
 //! batch of random operations from a seed.
 
-use super::ops_panel::{next_task_name, parse_frame, select_value, Draft};
+use super::ops_panel::{next_task_name, op_click, parse_frame, select_value, Draft};
 use super::Shared;
 use crate::format::parse_number;
 use highmem_engine::machine::{Machine, Op, PageRef};
@@ -79,20 +79,8 @@ pub fn KmapPanel(props: &KmapPanelProps) -> Html {
         .map(|t| t.name.as_str())
         .collect();
 
-    let act = |make: Box<dyn Fn() -> Result<Vec<Op>, String>>| {
-        let cb = props.on_ops.clone();
-        let error = error.clone();
-        Callback::from(move |e: MouseEvent| {
-            e.prevent_default();
-            match make() {
-                Ok(ops) => {
-                    error.set(None);
-                    cb.emit(ops);
-                }
-                Err(why) => error.set(Some(why)),
-            }
-        })
-    };
+    let act =
+        |make: Box<dyn Fn() -> Result<Vec<Op>, String>>| op_click(&props.on_ops, &error, make);
     let task = {
         let r = task_ref.clone();
         move || {

@@ -52,6 +52,27 @@ impl Draft {
     }
 }
 
+/// A button's click: makes its op (or ops) from the form's boxes and sends it, or shows what
+/// is wrong in the panel's error line. Every operation panel's buttons are made by this.
+pub(crate) fn op_click<T: 'static>(
+    send: &Callback<T>,
+    error: &UseStateHandle<Option<String>>,
+    make: Box<dyn Fn() -> Result<T, String>>,
+) -> Callback<MouseEvent> {
+    let send = send.clone();
+    let error = error.clone();
+    Callback::from(move |e: MouseEvent| {
+        e.prevent_default();
+        match make() {
+            Ok(op) => {
+                error.set(None);
+                send.emit(op);
+            }
+            Err(why) => error.set(Some(why)),
+        }
+    })
+}
+
 pub(crate) fn select_value(r: &NodeRef) -> String {
     r.cast::<HtmlSelectElement>()
         .map(|i| i.value())
@@ -113,20 +134,7 @@ pub fn OpsPanel(props: &OpsPanelProps) -> Html {
         move || select_value(&r).parse::<usize>().unwrap_or(0)
     };
     // Each button reads the boxes it needs, makes its op, or says what is wrong.
-    let act = |make: Box<dyn Fn() -> Result<Op, String>>| {
-        let cb = props.on_op.clone();
-        let error = error.clone();
-        Callback::from(move |e: MouseEvent| {
-            e.prevent_default();
-            match make() {
-                Ok(op) => {
-                    error.set(None);
-                    cb.emit(op);
-                }
-                Err(why) => error.set(Some(why)),
-            }
-        })
-    };
+    let act = |make: Box<dyn Fn() -> Result<Op, String>>| op_click(&props.on_op, &error, make);
     let addr = {
         let b = addr_box.clone();
         move || parse_vaddr(&b.get())

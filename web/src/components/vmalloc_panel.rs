@@ -5,7 +5,7 @@
 //! walk uses, so an older process can take a vmalloc fault).
 
 use super::atomic_panel::parse_who;
-use super::ops_panel::{next_task_name, parse_frame, select_value, Draft};
+use super::ops_panel::{next_task_name, op_click, parse_frame, select_value, Draft};
 use super::vmalloc_bar::area_kind;
 use super::Shared;
 use crate::format::{hex32, parse_number, parse_vaddr};
@@ -89,20 +89,7 @@ pub fn VmallocPanel(props: &VmallocPanelProps) -> Html {
         .find(|t| matches!(t.state, TaskState::Running { .. }))
         .map(|t| t.name.clone());
 
-    let act = |make: Box<dyn Fn() -> Result<Op, String>>| {
-        let cb = props.on_op.clone();
-        let error = error.clone();
-        Callback::from(move |e: MouseEvent| {
-            e.prevent_default();
-            match make() {
-                Ok(op) => {
-                    error.set(None);
-                    cb.emit(op);
-                }
-                Err(why) => error.set(Some(why)),
-            }
-        })
-    };
+    let act = |make: Box<dyn Fn() -> Result<Op, String>>| op_click(&props.on_op, &error, make);
     let who = {
         let r = who_ref.clone();
         move || parse_who(&select_value(&r))
